@@ -102,7 +102,7 @@ class TemplateSyntaxError(TemplateError):
         self.message = message
         self.line = line
         self.column = column
-        where = f" (line {line}, column {column})" if line is not None and column is not None else ""
+        where = f" (line {line}, column {column})" if line is not None else ""
         super().__init__(f"{message}{where}")
 
 
@@ -240,7 +240,7 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: rate limit or build capacity reached; ``retry_after`` is the server's hint in seconds."""
+    """429: rate limit or capacity reached; ``retry_after`` is the server's hint in seconds."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)

@@ -24,7 +24,7 @@ VERSION_PATTERN: Final = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)
 
 _NAME = re.compile(NAME_PATTERN)
 _VERSION = re.compile(VERSION_PATTERN)
-_REF = re.compile(rf"(?:(?P<ns>[^/@]*)/)?(?P<name>[^/@]*)@(?P<version>[^/@]*)")
+_REF = re.compile(r"(?:(?P<ns>[^/@]*)/)?(?P<name>[^/@]*)@(?P<version>[^/@]*)")
 
 
 class TemplateRef(msgspec.Struct, frozen=True, order=True):

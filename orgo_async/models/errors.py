@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from orgo_async.models._base import Model
 from orgo_async.models.templates import ValidationIssue
 
@@ -14,4 +16,4 @@ class ErrorBody(Model, frozen=True, kw_only=True):
     error: str | None = None
     request_id: str | None = None
     upstream_status: int | None = None
-    errors: list[ValidationIssue] = []
+    errors: list[ValidationIssue] = msgspec.field(default_factory=list)

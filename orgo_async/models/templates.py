@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from orgo_async.models._base import Model
 
 __all__ = [
@@ -78,7 +80,7 @@ class ValidationResult(Model, frozen=True, kw_only=True):
 
     ok: bool
     template: dict[str, Any] | None = None
-    errors: list[ValidationIssue] = []
+    errors: list[ValidationIssue] = msgspec.field(default_factory=list)
 
 
 class DeleteResult(Model, frozen=True, kw_only=True):
