@@ -55,10 +55,6 @@ class Timeout:
         )
 
 
-DEFAULT_TIMEOUT: Final = Timeout()
-"""10 s to connect, 60 s of silence while reading, no limit on the whole."""
-
-
 def _is_positive(value: object) -> bool:
     return (
         isinstance(value, (int, float))
@@ -66,3 +62,7 @@ def _is_positive(value: object) -> bool:
         and math.isfinite(value)
         and value > 0
     )
+
+
+DEFAULT_TIMEOUT: Final = Timeout()
+"""10 s to connect, 60 s of silence while reading, no limit on the whole."""
