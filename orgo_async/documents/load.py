@@ -1,0 +1,219 @@
+"""Read template documents: YAML 1.2 (JSON is a subset) in safe mode, then load or validate.
+
+How a source is read:
+
+* a :class:`Template` is taken as is; a mapping is taken as already-parsed data;
+* ``bytes`` are always document text (UTF-8, a BOM is allowed);
+* an ``os.PathLike`` is always a file path;
+* a ``str`` is a file path when it is a single line ending in ``.yaml``, ``.yml`` or
+  ``.json`` (any case); any other ``str`` is document text. A document never is a single
+  line ending that way, so the rule has no overlap in practice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Final, TypeAlias
+
+import msgspec
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+from orgo_async.documents.schema import Template
+from orgo_async.documents.validate import check_document
+from orgo_async.errors import TemplateError, TemplateSyntaxError, TemplateValidationError
+from orgo_async.models import ValidationIssue
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "TemplateSource",
+    "load_template",
+    "parse_document",
+    "read_source",
+    "validate_template",
+]
+
+TemplateSource: TypeAlias = str | bytes | os.PathLike[str] | Mapping[str, Any] | Template
+"""Anything :func:`load_template` accepts."""
+
+MAX_NODES: Final = 100_000
+"""Values a document may expand to; aliases count each time they are used (alias bombs)."""
+MAX_DEPTH: Final = 64
+"""How deeply lists and mappings may nest."""
+
+_PATH_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class _StrictConstructor(SafeConstructor):
+    """ruamel's safe constructor limited to JSON's types: null, bool, int, float, str, seq, map.
+
+    Timestamps stay the text they were written as; sets, binary, ordered maps and any
+    other tag are refused with their position.
+    """
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        return self.construct_scalar(node)
+
+    def refuse(self, node: Any) -> Any:
+        raise ConstructorError(
+            None, None, f"the YAML tag {node.tag!r} is not allowed in a template", node.start_mark
+        )
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, MappingNode):
+            for key_node, _ in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    raise ConstructorError(
+                        None, None, "mapping keys must be plain scalars", key_node.start_mark
+                    )
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictConstructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", _StrictConstructor.construct_yaml_timestamp
+)
+for _tag in ("binary", "omap", "pairs", "set"):
+    _StrictConstructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictConstructor.refuse)
+_StrictConstructor.add_constructor(None, _StrictConstructor.refuse)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="safe")
+    yaml.Constructor = _StrictConstructor
+    return yaml
+
+
+def parse_document(source: str | bytes) -> Any:
+    """Parse one YAML 1.2 or JSON document into plain data (dict, list, str, int, ...).
+
+    Raises:
+        TemplateSyntaxError: malformed YAML, a forbidden tag, a duplicate key, more than
+            one document, an empty document, or one too large or deeply nested.
+    """
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise TemplateSyntaxError(f"the document is not UTF-8: {exc.reason}") from exc
+    try:
+        data = _yaml().load(source)
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc) from exc
+    except YAMLError as exc:
+        raise TemplateSyntaxError(f"invalid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels") from exc
+    if data is None:
+        raise TemplateSyntaxError("the document is empty", line=1, column=1)
+    _check_size(data)
+    return data
+
+
+def _syntax_error(exc: MarkedYAMLError) -> TemplateSyntaxError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem and "duplicate key" not in exc.problem:
+        problem = f"{exc.context}, {exc.problem}"
+    problem = " ".join(str(problem).split())
+    if mark is None:
+        return TemplateSyntaxError(problem)
+    return TemplateSyntaxError(problem, line=mark.line + 1, column=mark.column + 1)
+
+
+def _check_size(data: Any) -> None:
+    # An explicit stack: the walk itself must not recurse on hostile input.
+    budget = MAX_NODES
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise TemplateSyntaxError(f"the document expands to more than {MAX_NODES} values")
+        if isinstance(value, (Mapping, list, tuple)):
+            if depth >= MAX_DEPTH:
+                raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels")
+            items = value.values() if isinstance(value, Mapping) else value
+            stack.extend((item, depth + 1) for item in items)
+
+
+def _plain(value: Any) -> Any:
+    """Copy caller-built data into dicts and lists (tuples read as lists)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def read_source(source: str | bytes | os.PathLike[str]) -> Any:
+    """Parse a document from text, bytes or a file path (see the module docs for the rule)."""
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str)
+        and "\n" not in source
+        and source.strip().lower().endswith(_PATH_SUFFIXES)
+    ):
+        path = os.fspath(source)
+        try:
+            with open(path, "rb") as file:
+                text = file.read()
+        except OSError as exc:
+            raise TemplateError(f"cannot read template file {path!r}: {exc.strerror}") from exc
+        return parse_document(text)
+    if isinstance(source, (str, bytes)):
+        return parse_document(source)
+    raise TemplateError(f"cannot read a template from {type(source).__name__}")
+
+
+def _data_of(source: Any) -> Any:
+    if isinstance(source, Mapping):
+        _check_size(source)
+        return source if type(source) is dict else _plain(source)
+    return read_source(source)
+
+
+def validate_template(source: TemplateSource) -> list[ValidationIssue]:
+    """Return every problem of a document; ``[]`` when it is a valid template.
+
+    Raises:
+        TemplateSyntaxError: the text does not parse (there is nothing to validate).
+    """
+    if isinstance(source, Template):
+        return []
+    _, issues = check_document(_data_of(source))
+    return issues
+
+
+def load_template(source: TemplateSource) -> Template:
+    """Parse, expand sugar, validate and return the canonical (not interpolated) Template.
+
+    Raises:
+        TemplateSyntaxError: the text does not parse.
+        TemplateValidationError: the document breaks the format; ``issues`` lists every problem.
+    """
+    if isinstance(source, Template):
+        return source
+    expansion, issues = check_document(_data_of(source))
+    if issues or expansion is None:
+        raise TemplateValidationError(issues)
+    document = _whole_numbers(expansion.document)
+    try:
+        return msgspec.convert(document, Template)
+    except msgspec.ValidationError as exc:  # a gap in the validator; still a typed error
+        field = str(exc).rpartition(" - at `$")[2].rstrip("`").lstrip(".")
+        raise TemplateValidationError(
+            [ValidationIssue(field=field, code="type", message=str(exc).split(" - at ")[0])]
+        ) from exc
+
+
+def _whole_numbers(document: dict[str, Any]) -> dict[str, Any]:
+    """Write ``cpu: 2.0`` as ``2`` so the canonical form has one spelling per number."""
+    hardware = document.get("hardware")
+    if isinstance(hardware, Mapping):
+        cpu = hardware.get("cpu")
+        if isinstance(cpu, float) and cpu.is_integer():
+            document = {**document, "hardware": {**hardware, "cpu": int(cpu)}}
+    return document
