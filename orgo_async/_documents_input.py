@@ -1,0 +1,93 @@
+"""Turn the document a caller passes (Template, path, text or mapping) into a request body."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import anyio
+import msgspec
+
+from orgo_async.errors import TemplateError, TemplateSyntaxError
+
+if TYPE_CHECKING:
+    from orgo_async.documents import Template
+
+# orgo_async.documents (and ruamel.yaml behind it) is imported when a document is first
+# handled, so importing the client stays cheap for code that only reads and builds.
+
+__all__ = ["TemplateDocument", "canonical_body", "raw_body"]
+
+TemplateDocument: TypeAlias = "Template | str | bytes | os.PathLike[str] | Mapping[str, Any]"
+"""A template as callers hand it over: loaded, a file path, YAML/JSON text, or parsed data."""
+
+JSON: str = "application/json"
+YAML: str = "application/yaml"
+
+
+async def canonical_body(document: TemplateDocument) -> tuple[Template, bytes]:
+    """Validate ``document`` locally and encode its canonical form as JSON.
+
+    Raises:
+        TemplateSyntaxError: text that does not parse.
+        TemplateValidationError: a document that breaks the format; lists every problem.
+        TemplateError: a path that cannot be read.
+    """
+    from orgo_async.documents import load_template
+
+    source: Template | str | bytes | Mapping[str, Any]
+    source = await _read(document) if isinstance(document, os.PathLike) else document
+    template = load_template(source)
+    return template, msgspec.json.encode(template.to_dict())
+
+
+async def raw_body(document: TemplateDocument) -> tuple[bytes, str]:
+    """The document as the caller wrote it, with its media type, after a local parse check.
+
+    Text and files are sent byte for byte, so the server judges exactly what was written;
+    a mapping or ``Template`` is sent as JSON.
+
+    Raises:
+        TemplateSyntaxError: text that does not parse, or a mapping that is not JSON data.
+        TemplateError: a path that cannot be read.
+    """
+    from orgo_async.documents import Template, parse_document
+
+    if isinstance(document, Template):
+        return msgspec.json.encode(document.to_dict()), JSON
+    if isinstance(document, Mapping):
+        try:
+            return msgspec.json.encode(document), JSON
+        except (TypeError, msgspec.EncodeError) as exc:
+            raise TemplateSyntaxError(f"document is not JSON data: {exc}") from exc
+    if isinstance(document, os.PathLike):
+        text: str | bytes = await _read(document)
+    elif isinstance(document, (str, bytes)):
+        text = document
+    else:
+        raise TemplateError(
+            "a template document must be a Template, a path, YAML/JSON text or a mapping, "
+            f"not {type(document).__name__}"
+        )
+    parse_document(text)
+    data = text.encode() if isinstance(text, str) else text
+    return data, _media_type(data)
+
+
+def _media_type(data: bytes) -> str:
+    # YAML 1.2 is a superset of JSON, so only text that is JSON is labelled as JSON.
+    try:
+        msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return YAML
+    return JSON
+
+
+async def _read(path: os.PathLike[str]) -> bytes:
+    try:
+        return await anyio.Path(path).read_bytes()
+    except OSError as exc:
+        raise TemplateError(
+            f"cannot read template file {os.fspath(path)!r}: {exc.strerror}"
+        ) from exc

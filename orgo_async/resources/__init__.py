@@ -1,0 +1,6 @@
+"""The client's resources: ``orgo.templates`` and ``orgo.builds``."""
+
+from orgo_async.resources.builds import Builds
+from orgo_async.resources.templates import Templates
+
+__all__ = ["Builds", "Templates"]

@@ -1,0 +1,239 @@
+"""``orgo.templates``: publish, validate, read and delete template versions; test-runs."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Final
+
+import msgspec
+
+from orgo_async._documents_input import TemplateDocument, canonical_body, raw_body
+from orgo_async._timeout import Timeout
+from orgo_async._transport import Request
+from orgo_async.errors import InvalidRefError, UnprocessableEntityError
+from orgo_async.models import (
+    DeleteResult,
+    PublishResult,
+    StopRunResult,
+    TemplateList,
+    TemplateRun,
+    TemplateVersion,
+    ValidationResult,
+    VersionList,
+)
+from orgo_async.refs import TemplateRef
+from orgo_async.resources._base import Resource, checked_name
+
+__all__ = ["Templates"]
+
+_PUBLISH: Final = msgspec.json.Decoder(PublishResult)
+_VALIDATION: Final = msgspec.json.Decoder(ValidationResult)
+_VERSION: Final = msgspec.json.Decoder(TemplateVersion)
+_VERSIONS: Final = msgspec.json.Decoder(VersionList)
+_TEMPLATES: Final = msgspec.json.Decoder(TemplateList)
+_DELETE: Final = msgspec.json.Decoder(DeleteResult)
+_SCHEMA: Final = msgspec.json.Decoder(dict[str, Any])
+_RUN: Final = msgspec.json.Decoder(TemplateRun)
+_STOP: Final = msgspec.json.Decoder(StopRunResult)
+_JSON: Final = "application/json"
+
+
+class Templates(Resource):
+    """The template registry: ``orgo.templates``.
+
+    Every method also takes ``timeout=`` (seconds or a :class:`~orgo_async.Timeout`) and
+    ``max_retries=``, overriding the client's settings for that call.
+    """
+
+    async def publish(
+        self,
+        document: TemplateDocument,
+        *,
+        auto_build: bool = False,
+        force: bool = False,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> PublishResult:
+        """Validate ``document`` locally, then publish its canonical form under its ref.
+
+        ``auto_build`` starts the golden build right away; ``force`` replaces a version
+        already published with different content.
+
+        Raises:
+            TemplateSyntaxError: the text does not parse; nothing was sent.
+            TemplateValidationError: the document breaks the format (every problem listed);
+                nothing was sent.
+            ConflictError: different content is already published at this ref.
+        """
+        _, body = await canonical_body(document)
+        params = {}
+        if auto_build:
+            params["auto_build"] = "true"
+        if force:
+            params["force"] = "true"
+        # Publishing identical content again answers 200 with the same body, so a plain
+        # publish is safe to repeat. A forced one replaces the version (and resets its
+        # build) each time, so it is only repeated when the server provably never saw it.
+        request = Request("POST", "/templates", params or None, body, _JSON, idempotent=not force)
+        response = await self._transport.request(request, timeout=timeout, max_retries=max_retries)
+        return response.decode(_PUBLISH)
+
+    async def validate(
+        self,
+        document: TemplateDocument,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> ValidationResult:
+        """Ask the server to check ``document`` as written; nothing is stored.
+
+        Problems come back in the result (``ok`` false, ``errors`` filled), not as an error,
+        whether the server answers 200 or 422.
+
+        Raises:
+            TemplateSyntaxError: the text does not parse locally; nothing was sent.
+        """
+        body, media_type = await raw_body(document)
+        request = Request("POST", "/templates/validate", None, body, media_type)
+        try:
+            response = await self._transport.request(
+                request, timeout=timeout, max_retries=max_retries
+            )
+        except UnprocessableEntityError as exc:
+            return ValidationResult(ok=False, errors=exc.issues)
+        return response.decode(_VALIDATION)
+
+    async def get(
+        self,
+        ref: str | TemplateRef,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> TemplateVersion:
+        """One published version, with its normalized document.
+
+        Raises:
+            InvalidRefError: ``ref`` is not ``namespace/name@version``.
+            NotFoundError: no such version.
+        """
+        path = f"/templates/{TemplateRef.parse(ref).path}"
+        response = await self._transport.request(
+            Request("GET", path), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_VERSION)
+
+    async def versions(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> builtins.list[TemplateVersion]:
+        """Every published version of one template."""
+        path = f"/templates/{checked_name('namespace', namespace)}/{checked_name('name', name)}"
+        response = await self._transport.request(
+            Request("GET", path), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_VERSIONS).versions
+
+    async def list(
+        self,
+        namespace: str | None = None,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> builtins.list[TemplateVersion]:
+        """Your published versions, optionally in one namespace; curated ones are not included."""
+        params = None if namespace is None else {"namespace": checked_name("namespace", namespace)}
+        response = await self._transport.request(
+            Request("GET", "/templates", params), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_TEMPLATES).templates
+
+    async def delete(
+        self,
+        ref: str | TemplateRef,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> DeleteResult:
+        """Delete one version; computers already launched from it keep running.
+
+        Raises:
+            NotFoundError: no such version (also when a retried delete had gone through).
+        """
+        path = f"/templates/{TemplateRef.parse(ref).path}"
+        response = await self._transport.request(
+            Request("DELETE", path), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_DELETE)
+
+    async def schema(
+        self, *, timeout: float | Timeout | None = None, max_retries: int | None = None
+    ) -> dict[str, Any]:
+        """The JSON Schema of the ``orgo.ai/v1`` format."""
+        response = await self._transport.request(
+            Request("GET", "/template-schema"), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_SCHEMA)
+
+    async def curated(
+        self, *, timeout: float | Timeout | None = None, max_retries: int | None = None
+    ) -> builtins.list[TemplateVersion]:
+        """Orgo's curated templates (namespace ``system``)."""
+        response = await self._transport.request(
+            Request("GET", "/templates/global"), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_TEMPLATES).templates
+
+    async def curated_versions(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> builtins.list[TemplateVersion]:
+        """Every version of one curated template."""
+        path = (
+            f"/templates/global/{checked_name('namespace', namespace)}/{checked_name('name', name)}"
+        )
+        response = await self._transport.request(
+            Request("GET", path), timeout=timeout, max_retries=max_retries
+        )
+        return response.decode(_VERSIONS).versions
+
+    async def test_run(
+        self,
+        ref: str | TemplateRef,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> TemplateRun:
+        """Boot a short-lived preview computer from a built version.
+
+        Each call starts a new computer, so it is only retried when the server provably
+        never saw the request (connect failures, 429).
+
+        Raises:
+            ConflictError: the version's build is not ``ready``.
+        """
+        body = msgspec.json.encode({"ref": str(TemplateRef.parse(ref))})
+        request = Request("POST", "/templates/run", None, body, _JSON, idempotent=False)
+        response = await self._transport.request(request, timeout=timeout, max_retries=max_retries)
+        return response.decode(_RUN)
+
+    async def stop_test_run(
+        self,
+        id: str,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> StopRunResult:
+        """Stop a preview by the ``desktop_id`` :meth:`test_run` returned."""
+        if not isinstance(id, str) or not id.strip() or not id.isprintable():
+            raise InvalidRefError(f"invalid test-run id {id!r}")
+        request = Request("DELETE", "/templates/run", {"id": id})
+        response = await self._transport.request(request, timeout=timeout, max_retries=max_retries)
+        return response.decode(_STOP)

@@ -1,0 +1,89 @@
+"""What publish and validate put on the wire, and when they are retried (scripted server)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from orgo_async.errors import InternalServerError
+from tests.integration._scripted_server import ScriptedServer, client, reply, scripted_server
+
+# Marked here as well as by tests/conftest.py: anyio must see the mark at collection time,
+# or it re-creates async items and drops their pytest.param cases.
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ScriptedServer]:
+    """A scripted server on 127.0.0.1, stopped after the test."""
+    async with scripted_server() as srv:
+        yield srv
+
+
+MINIMAL = """\
+api_version: orgo.ai/v1
+name: my-template@1.0.0
+cpu: 2
+"""
+PUBLISHED = {
+    "ref": "default/my-template@1.0.0",
+    "digest": "b" * 64,
+    "published": "2026-06-08T17:00:00Z",
+}
+
+
+@pytest.mark.parametrize(
+    ("force", "attempts"),
+    [
+        pytest.param(False, 2, id="plain-publish-retried"),
+        pytest.param(True, 1, id="forced-publish-not-retried"),
+    ],
+)
+async def test_publish_is_retried_after_a_5xx_only_without_force(
+    server: ScriptedServer, force: bool, attempts: int
+) -> None:
+    """Republishing identical content is idempotent; a forced publish is not repeated blindly."""
+    server.then(reply(503, {"error": "busy"}), reply(201, PUBLISHED))
+    async with client(server) as orgo:
+        if force:
+            with pytest.raises(InternalServerError):
+                await orgo.templates.publish(MINIMAL, force=True)
+        else:
+            result = await orgo.templates.publish(MINIMAL)
+            assert result.ref == "default/my-template@1.0.0"
+    assert len(server.seen) == attempts
+
+
+async def test_publish_sends_canonical_json_and_its_flags(server: ScriptedServer) -> None:
+    """The sugar is expanded locally and the canonical document goes out as JSON."""
+    server.then(reply(201, {**PUBLISHED, "auto_build": "building"}))
+    async with client(server) as orgo:
+        result = await orgo.templates.publish(MINIMAL, auto_build=True, force=True)
+    assert result.auto_build == "building"
+    assert server.seen == [("POST", "/api/templates?auto_build=true&force=true")]
+    assert server.headers[0]["Content-Type"] == "application/json"
+    assert server.bodies[0] == (
+        b'{"api_version":"orgo.ai/v1","template":{"name":"my-template","version":"1.0.0"},'
+        b'"hardware":{"cpu":2}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "media_type"),
+    [
+        pytest.param(MINIMAL, "application/yaml", id="yaml-text"),
+        pytest.param('{"api_version": "orgo.ai/v1"}', "application/json", id="json-text"),
+        pytest.param({"api_version": "orgo.ai/v1"}, "application/json", id="mapping"),
+    ],
+)
+async def test_validate_sends_the_document_as_written(
+    server: ScriptedServer, document: str | dict[str, str], media_type: str
+) -> None:
+    """validate() sends text byte for byte, labelled by what it is; a mapping as JSON."""
+    server.then(reply(200, {"ok": False, "errors": []}))
+    async with client(server) as orgo:
+        await orgo.templates.validate(document)
+    assert server.headers[0]["Content-Type"] == media_type
+    if isinstance(document, str):
+        assert server.bodies[0] == document.encode()
