@@ -1,0 +1,133 @@
+"""The end-of-run report and the mapping from errors to exit codes and messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgo_async.cli.exits import ExitCode, describe_error, exit_code_for
+from orgo_async.cli.report import plain_report, totals_line
+from orgo_async.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    BuildFailedError,
+    ConfigurationError,
+    ConflictError,
+    InternalServerError,
+    InvalidRefError,
+    NotFoundError,
+    OrgoError,
+    PermissionDeniedError,
+    TemplateSyntaxError,
+    TemplateValidationError,
+    UnprocessableEntityError,
+)
+from orgo_async.fleet.report import BuildOutcome
+from orgo_async.models import ValidationIssue
+
+STATUS_KW = {"method": "GET", "url": "http://127.0.0.1/api/templates"}
+
+
+def outcome(ref: str, status: str, **kw: object) -> BuildOutcome:
+    """A fleet outcome with a one-second wall time."""
+    return BuildOutcome(ref=ref, status=status, wall_time=1.0, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        pytest.param([], "0 builds", id="empty"),
+        pytest.param(["ready"], "1 build: 1 ready", id="one"),
+        pytest.param(
+            ["failed", "ready", "reused", "ready"],
+            "4 builds: 2 ready, 1 reused, 1 failed",
+            id="ordered-by-status",
+        ),
+    ],
+)
+def test_totals_line(statuses: list[str], expected: str) -> None:
+    """The totals count builds by status, best first."""
+    assert totals_line([outcome(f"default/t{i}@1.0.0", s) for i, s in enumerate(statuses)]) == (
+        expected
+    )
+
+
+def test_plain_report_is_aligned_and_sorted() -> None:
+    """The plain report aligns its columns, sorts by ref and ends with the totals."""
+    lines = plain_report(
+        [
+            outcome("default/zeta@1.0.0", "failed", error="boom"),
+            outcome("default/a@1.0.0", "ready", digest="f" * 64),
+        ]
+    )
+    assert lines == [
+        "REF                 RESULT  TIME  DIGEST        ERROR",
+        "default/a@1.0.0     ready   1.0s  ffffffffffff",
+        "default/zeta@1.0.0  failed  1.0s                boom",
+        "2 builds: 1 ready, 1 failed",
+    ]
+
+
+ISSUE = ValidationIssue(
+    field="hardware.cpu", code="invalid_enum", message="cpu must be one of 1, 2, 4, 8, 16"
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        pytest.param(ConfigurationError("no key"), ExitCode.USAGE, id="configuration"),
+        pytest.param(InvalidRefError("bad ref"), ExitCode.USAGE, id="ref"),
+        pytest.param(TemplateValidationError([ISSUE]), ExitCode.USAGE, id="invalid-template"),
+        pytest.param(TemplateSyntaxError("bad", line=1, column=2), ExitCode.USAGE, id="syntax"),
+        pytest.param(
+            AuthenticationError("Invalid API key", status_code=401, **STATUS_KW),
+            ExitCode.USAGE,
+            id="401",
+        ),
+        pytest.param(
+            PermissionDeniedError("plan", status_code=403, **STATUS_KW), ExitCode.USAGE, id="403"
+        ),
+        pytest.param(
+            UnprocessableEntityError("invalid", status_code=422, issues=[ISSUE], **STATUS_KW),
+            ExitCode.USAGE,
+            id="422",
+        ),
+        pytest.param(
+            NotFoundError("no such version", status_code=404, **STATUS_KW),
+            ExitCode.FAILED,
+            id="404",
+        ),
+        pytest.param(
+            ConflictError("different content", status_code=409, **STATUS_KW),
+            ExitCode.FAILED,
+            id="409",
+        ),
+        pytest.param(
+            InternalServerError("boom", status_code=503, **STATUS_KW), ExitCode.FAILED, id="5xx"
+        ),
+        pytest.param(APIConnectionError("refused"), ExitCode.FAILED, id="connection"),
+        pytest.param(
+            BuildFailedError("failed", ref="default/a@1.0.0"), ExitCode.FAILED, id="build"
+        ),
+    ],
+)
+def test_exit_code_for(error: OrgoError, code: ExitCode) -> None:
+    """Input and configuration problems exit 2; failed operations exit 1."""
+    assert exit_code_for(error) == code
+
+
+def test_describe_validation_error_lists_every_issue() -> None:
+    """A validation error becomes one line per issue, with field path and code."""
+    second = ValidationIssue(field="files[0].to", code="required", message="to is required")
+    assert describe_error(TemplateValidationError([ISSUE, second])) == [
+        "hardware.cpu: cpu must be one of 1, 2, 4, 8, 16 [invalid_enum]",
+        "files[0].to: to is required [required]",
+    ]
+
+
+def test_describe_status_error_is_one_line() -> None:
+    """An API status error is one line with status, method, URL and request id."""
+    error = NotFoundError("no such version", status_code=404, request_id="req-1", **STATUS_KW)
+    assert describe_error(error) == [
+        "error: 404 GET http://127.0.0.1/api/templates: no such version [request_id=req-1]"
+    ]
