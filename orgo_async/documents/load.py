@@ -18,9 +18,11 @@ from typing import Any, Final, TypeAlias
 
 import msgspec
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.reader import ReaderError
 
 from orgo_async.documents.schema import Template
 from orgo_async.documents.validate import check_document
@@ -84,6 +86,8 @@ _StrictConstructor.add_constructor(None, _StrictConstructor.refuse)
 def _yaml() -> YAML:
     yaml = YAML(typ="safe")
     yaml.Constructor = _StrictConstructor
+    # Stop the recursive composer early; _check_size then applies the exact limit.
+    yaml.max_depth = MAX_DEPTH + 2
     return yaml
 
 
@@ -101,8 +105,24 @@ def parse_document(source: str | bytes) -> Any:
             raise TemplateSyntaxError(f"the document is not UTF-8: {exc.reason}") from exc
     try:
         data = _yaml().load(source)
+    except MaxDepthExceededError as exc:
+        raise TemplateSyntaxError(
+            f"the document nests deeper than {MAX_DEPTH} levels",
+            line=exc.problem_mark.line + 1,
+            column=exc.problem_mark.column + 1,
+        ) from exc
     except MarkedYAMLError as exc:
         raise _syntax_error(exc) from exc
+    except ReaderError as exc:
+        # Control characters are refused before parsing, by offset rather than mark.
+        offset = int(exc.position)
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise TemplateSyntaxError(
+            f"the character {shown} is not allowed in YAML",
+            line=source.count("\n", 0, offset) + 1,
+            column=offset - source.rfind("\n", 0, offset),
+        ) from exc
     except YAMLError as exc:
         raise TemplateSyntaxError(f"invalid YAML: {exc}") from exc
     except RecursionError as exc:
@@ -157,6 +177,7 @@ def read_source(source: str | bytes | os.PathLike[str]) -> Any:
         and source.strip().lower().endswith(_PATH_SUFFIXES)
     ):
         path = os.fspath(source)
+        path = path.strip() if isinstance(source, str) else path
         try:
             with open(path, "rb") as file:
                 text = file.read()
@@ -169,10 +190,12 @@ def read_source(source: str | bytes | os.PathLike[str]) -> Any:
 
 
 def _data_of(source: Any) -> Any:
-    if isinstance(source, Mapping):
-        _check_size(source)
-        return source if type(source) is dict else _plain(source)
-    return read_source(source)
+    if isinstance(source, (str, bytes, os.PathLike)):
+        return read_source(source)
+    # Anything else is data a caller already parsed; a list or a scalar is then reported
+    # as a `type` issue at the top level rather than refused outright.
+    _check_size(source)
+    return source if type(source) is dict else _plain(source)
 
 
 def validate_template(source: TemplateSource) -> list[ValidationIssue]:

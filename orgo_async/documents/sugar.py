@@ -245,7 +245,8 @@ class _Expander:
             files = []
         if not isinstance(files, list):
             return  # the validator reports the type of `files`
-        self.origins[index_path("files", len(files))] = "wallpaper"
+        canonical = index_path("files", len(files))
+        self.origins[canonical] = self.origins[f"{canonical}.from"] = "wallpaper"
         entry = {"from": value, "to": WALLPAPER_PATH, "when": "runtime"}
         self.out["files"] = [*files, entry]
         hooks = self.out.get("hooks")

@@ -117,7 +117,7 @@ class _Walker:
 
     def wrong_type(self, path: str, expected: str, value: Any) -> None:
         hint = None
-        if expected == "a string" and isinstance(value, (int, float)):
+        if expected.startswith("a string") and isinstance(value, (int, float)):
             # YAML reads 1.0, 0644, 8080 or true as numbers and booleans; quotes keep them text.
             shown = str(value).lower() if isinstance(value, bool) else str(value)
             hint = f'quote it in YAML: {leaf_name(path)}: "{shown}"'

@@ -1,0 +1,41 @@
+"""Shared builders for the document tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from orgo_async.documents import validate_template
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = sorted(DATA.glob("*.yaml"))
+
+BASE: dict[str, Any] = {
+    "api_version": "orgo.ai/v1",
+    "template": {"name": "demo", "version": "1.0.0"},
+}
+
+
+def doc(**fields: Any) -> dict[str, Any]:
+    """A minimal valid document with ``fields`` set (or replaced) at the top level."""
+    return {**BASE, **fields}
+
+
+def codes(document: Any) -> set[tuple[str, str]]:
+    """The ``(field, code)`` pairs of every issue a document has."""
+    return {(issue.field, issue.code) for issue in validate_template(document)}
+
+
+def app(name: str = "web", **fields: Any) -> dict[str, Any]:
+    """An app entry."""
+    return {"name": name, **fields}
+
+
+def trigger(source: dict[str, Any], *actions: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A trigger entry; a log action when none is given."""
+    return {
+        "name": fields.pop("name", "t"),
+        "source": source,
+        "actions": list(actions) or [{"type": "log", "message": "fired"}],
+        **fields,
+    }
