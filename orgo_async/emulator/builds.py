@@ -1,0 +1,331 @@
+"""Simulated golden-snapshot builds: one task per build in the emulator's task group.
+
+A build plays its planned log (see :mod:`~orgo_async.emulator.buildplan`) over
+``build_time`` seconds and settles as ``ready`` or ``failed``. Every way a build ends
+goes through :meth:`Builds._settle`, which never awaits, so status, log and statistics
+change together.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import anyio
+import anyio.abc
+import anyio.lowlevel
+
+from orgo_async.emulator import policy
+from orgo_async.emulator.buildlog import BuildLog
+from orgo_async.emulator.buildplan import plan_build, reused_plan
+from orgo_async.emulator.documents import interpolated_document
+from orgo_async.emulator.registry import TemplateEntry
+from orgo_async.emulator.shell import PlannedLine
+from orgo_async.emulator.stats import BuildSummary, Stats
+from orgo_async.models import BuildEvent, BuildInfo, BuildLevel, BuildPhase, BuildStatus
+from orgo_async.refs import TemplateRef
+
+__all__ = ["BuildRecord", "BuildSettings", "Builds", "CapacityReached", "Golden"]
+
+
+@dataclass
+class BuildSettings:
+    """Build knobs the control routes may change while the emulator runs."""
+
+    build_time: float = 0.0
+    log_lines: int = 20
+    capacity: int | None = None
+    build_timeout: float = policy.DEFAULT_BUILD_TIMEOUT_S
+    keepalive: float = policy.KEEPALIVE_S
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Golden:
+    """A golden snapshot, keyed by the digest it was built from."""
+
+    golden_dir: str
+    build_time_ms: int
+
+
+class CapacityReached(Exception):
+    """Every build slot is taken; ``retry_after`` is a hint in whole seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"build capacity reached; retry after {retry_after}s")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(eq=False)
+class BuildRecord:
+    """The latest build of one ref: its state and its log."""
+
+    id: str
+    ref: TemplateRef
+    digest: str
+    log: BuildLog = field(default_factory=BuildLog)
+    status: BuildStatus = "building"
+    golden_dir: str | None = None
+    build_time_ms: int | None = None
+    reused: bool = False
+    error: str | None = None
+    outcome: str | None = None
+    expected_end: float = 0.0
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+
+    def info(self, *, reused: bool | None = None) -> BuildInfo:
+        """The wire form, as build start and build status return it."""
+        return BuildInfo(
+            ref=str(self.ref),
+            digest=self.digest,
+            status=self.status,
+            golden_dir=self.golden_dir,
+            build_time_ms=self.build_time_ms,
+            reused=self.reused if reused is None else reused,
+            error=self.error,
+        )
+
+    def say(self, level: BuildLevel, phase: BuildPhase, line: str, source: str | None) -> None:
+        """Append one line to the log, stamped now."""
+        self.log.append(BuildEvent(ts=_now(), level=level, phase=phase, line=line, source=source))
+
+
+class Builds:
+    """Every ref's latest build, the goldens by digest, and the tasks playing builds."""
+
+    def __init__(
+        self, settings: BuildSettings, stats: Stats, persist: Callable[[], Awaitable[None]]
+    ):
+        self.settings = settings
+        self.records: dict[TemplateRef, BuildRecord] = {}
+        self.goldens: dict[str, Golden] = {}
+        self._stats = stats
+        self._persist = persist
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self.count = 0
+        """Builds started so far; numbers build ids."""
+
+    def bind(self, task_group: anyio.abc.TaskGroup) -> None:
+        """Run build tasks in ``task_group``, which the emulator's lifetime owns."""
+        self._task_group = task_group
+
+    def building(self) -> int:
+        """How many builds are in flight."""
+        return sum(1 for r in self.records.values() if r.status == "building")
+
+    def status(self, entry: TemplateEntry) -> BuildInfo:
+        """The ref's build state; ``not_built`` when it never had a build."""
+        record = self.records.get(entry.ref)
+        if record is None:
+            return BuildInfo(ref=str(entry.ref), digest=entry.digest, status="not_built")
+        return record.info()
+
+    def start(self, entry: TemplateEntry, *, from_publish: bool = False) -> BuildInfo:
+        """Start (or join, or reuse) the build of ``entry``.
+
+        Raises:
+            CapacityReached: a new build is needed and every slot is taken.
+        """
+        record = self.records.get(entry.ref)
+        if record is not None and record.status == "building":
+            return record.info()
+        golden = self.goldens.get(entry.digest)
+        if golden is not None:
+            if record is not None and record.status == "ready":
+                return record.info(reused=True)
+            return self._reuse(entry, golden).info()
+        capacity = self.settings.capacity
+        if capacity is not None and self.building() >= capacity:
+            raise CapacityReached(self._retry_after())
+        if self._task_group is None:
+            raise RuntimeError("builds need a task group: enter the emulator state first")
+        record = self._new_record(entry)
+        settings = self.settings
+        plan = plan_build(
+            interpolated_document(entry.document),
+            ref=str(entry.ref),
+            digest=entry.digest,
+            min_lines=settings.log_lines,
+            rng=random.Random(f"{settings.seed}:{entry.digest}"),
+            from_publish=from_publish,
+        )
+        now = anyio.current_time()
+        record.expected_end = now + settings.build_time
+        record.scope.deadline = now + settings.build_timeout
+        self._task_group.start_soon(self._run, record, plan, settings.build_time)
+        return record.info()
+
+    def cancel(self, ref: TemplateRef, *, line: str = "build cancelled") -> bool:
+        """Cancel the ref's in-flight build; False when nothing was building."""
+        record = self.records.get(ref)
+        if record is None or record.status != "building":
+            return False
+        record.say("warn", "cancel", line, "builder")
+        self._settle(record, "cancelled", error=policy.CANCELLED_ERROR)
+        return True
+
+    def discard(self, ref: TemplateRef, *, line: str) -> None:
+        """Forget the ref's build, cancelling it first if it is in flight."""
+        self.cancel(ref, line=line)
+        self.records.pop(ref, None)
+
+    def add_prebuilt(self, entry: TemplateEntry, build_time_ms: int) -> None:
+        """Record a finished build of a curated template, with a log dated at publish time."""
+        plan = plan_build(
+            interpolated_document(entry.document),
+            ref=str(entry.ref),
+            digest=entry.digest,
+            min_lines=0,
+            rng=random.Random(entry.digest),
+        )
+        step = timedelta(milliseconds=build_time_ms / (len(plan) + 1))
+        events = [
+            BuildEvent(
+                ts=entry.published + step * i,
+                level=line.level,
+                phase=line.phase,
+                line=line.line,
+                source=line.source,
+            )
+            for i, line in enumerate(plan)
+        ]
+        seconds = build_time_ms / 1000
+        events.append(
+            BuildEvent(
+                ts=entry.published + step * len(plan),
+                level="success",
+                phase="ready",
+                line=f"golden snapshot ready in {seconds:.1f}s",
+            )
+        )
+        golden = Golden(policy.GOLDEN_DIR_PREFIX + entry.digest, build_time_ms)
+        self.goldens[entry.digest] = golden
+        self.records[entry.ref] = BuildRecord(
+            id=f"prebuilt:{entry.ref}",
+            ref=entry.ref,
+            digest=entry.digest,
+            log=BuildLog(events, ended=True),
+            status="ready",
+            golden_dir=golden.golden_dir,
+            build_time_ms=build_time_ms,
+            outcome="ready",
+        )
+
+    def restore(self, record: BuildRecord) -> None:
+        """Bring back a build from the state file; one that was in flight failed as interrupted."""
+        if record.status == "building":
+            record.say("error", "cancel", "build interrupted: the emulator stopped", "builder")
+            record.status, record.error = "failed", policy.INTERRUPTED_ERROR
+            record.outcome = "interrupted"
+        if not record.log.ended:
+            record.log.end()
+        self.records[record.ref] = record
+
+    def stop_all(self) -> None:
+        """Cancel every build task: the emulator is stopping."""
+        if self._task_group is not None:
+            self._task_group.cancel_scope.cancel()
+
+    def reset(self) -> None:
+        """Cancel every build in flight and forget builds and goldens of own templates."""
+        for ref in list(self.records):
+            self.cancel(ref, line="build cancelled: the emulator was reset")
+        self.records = {r: b for r, b in self.records.items() if b.id.startswith("prebuilt:")}
+        kept = {b.digest for b in self.records.values()}
+        self.goldens = {d: g for d, g in self.goldens.items() if d in kept}
+
+    # --- internals -------------------------------------------------------------
+
+    def _new_record(self, entry: TemplateEntry) -> BuildRecord:
+        self.count += 1
+        record = BuildRecord(id=f"bld_{self.count:06d}", ref=entry.ref, digest=entry.digest)
+        self.records[entry.ref] = record
+        return record
+
+    def _reuse(self, entry: TemplateEntry, golden: Golden) -> BuildRecord:
+        record = self._new_record(entry)
+        for line in reused_plan(str(entry.ref), entry.digest):
+            record.say(line.level, line.phase, line.line, line.source)
+        record.say("success", "ready", "golden snapshot ready in 0.0s (reused)", None)
+        record.golden_dir, record.build_time_ms, record.reused = golden.golden_dir, 0, True
+        self._settle(record, "reused", status="ready")
+        return record
+
+    def _retry_after(self) -> int:
+        now = anyio.current_time()
+        rests = [r.expected_end - now for r in self.records.values() if r.status == "building"]
+        return max(policy.CAPACITY_RETRY_AFTER_MIN_S, math.ceil(min(rests, default=0.0)))
+
+    def _settle(
+        self,
+        record: BuildRecord,
+        outcome: str,
+        *,
+        status: BuildStatus = "failed",
+        error: str | None = None,
+    ) -> None:
+        record.status, record.error, record.outcome = status, error, outcome
+        record.log.end()
+        record.scope.cancel()
+        self._stats.build_finished(
+            BuildSummary(
+                id=record.id,
+                ref=str(record.ref),
+                digest=record.digest,
+                outcome=outcome,
+                lines=len(record.log),
+            )
+        )
+
+    async def _run(self, record: BuildRecord, plan: list[PlannedLine], build_time: float) -> None:
+        started = anyio.current_time()
+        try:
+            with record.scope:
+                await self._play(record, plan, build_time, started)
+            if record.status == "building":
+                # Only the deadline cancels the scope of a build that has not settled.
+                timeout = self.settings.build_timeout
+                record.say("error", "timeout", f"build timed out after {timeout:g}s", "builder")
+                self._settle(record, "timeout", error=policy.TIMEOUT_ERROR)
+        finally:
+            if record.status == "building":
+                # The emulator is stopping or resetting: the build cannot finish.
+                record.say("error", "cancel", "build interrupted: the emulator stopped", "builder")
+                self._settle(record, "interrupted", error=policy.INTERRUPTED_ERROR)
+        with anyio.CancelScope(shield=True):
+            await self._persist()
+
+    async def _play(
+        self, record: BuildRecord, plan: list[PlannedLine], build_time: float, started: float
+    ) -> None:
+        step = build_time / (len(plan) + 1)
+        for i, line in enumerate(plan):
+            await self._pace(started + step * (i + 1))
+            record.say(line.level, line.phase, line.line, line.source)
+            if line.failure is not None:
+                self._settle(record, "failed", error=line.failure)
+                return
+        await self._pace(started + build_time)
+        elapsed = anyio.current_time() - started
+        golden = Golden(policy.GOLDEN_DIR_PREFIX + record.digest, round(elapsed * 1000))
+        self.goldens[record.digest] = golden
+        record.say("success", "ready", f"golden snapshot ready in {elapsed:.1f}s", None)
+        record.golden_dir, record.build_time_ms = golden.golden_dir, golden.build_time_ms
+        self._settle(record, "ready", status="ready")
+
+    @staticmethod
+    async def _pace(deadline: float) -> None:
+        # Sleep toward an absolute deadline so per-line delays do not drift;
+        # with no delay still yield, so a build never completes inside the request.
+        delay = deadline - anyio.current_time()
+        if delay > 0:
+            await anyio.sleep(delay)
+        else:
+            await anyio.lowlevel.checkpoint()
