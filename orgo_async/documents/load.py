@@ -13,6 +13,7 @@ How a source is read:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
@@ -22,7 +23,7 @@ from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode
-from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.reader import Reader, ReaderError
 
 from orgo_async.documents.schema import Template
 from orgo_async.documents.validate import check_document
@@ -48,6 +49,8 @@ MAX_DEPTH: Final = 64
 """How deeply lists and mappings may nest."""
 
 _PATH_SUFFIXES = (".yaml", ".yml", ".json")
+# Outside strings JSON has no quotes, so this finds every string; group 1 marks object keys.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
 
 
 class _StrictConstructor(SafeConstructor):
@@ -83,8 +86,21 @@ for _tag in ("binary", "omap", "pairs", "set"):
 _StrictConstructor.add_constructor(None, _StrictConstructor.refuse)
 
 
+class _JSONCompatibleReader(Reader):
+    """A reader that also lets through DEL and C1 controls (U+007F-U+009F).
+
+    JSON allows them unescaped inside strings (msgspec writes them that way), and YAML 1.2
+    accepts JSON text, so a JSON document must not be refused for containing them.
+    """
+
+    _printable_ascii = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x80)])
+    # ruamel declares this as its lazily compiled pattern; a compiled one serves the same calls.
+    NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x9f\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # type: ignore[assignment]
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="safe")
+    yaml.Reader = _JSONCompatibleReader
     yaml.Constructor = _StrictConstructor
     # Stop the recursive composer early; _check_size then applies the exact limit.
     yaml.max_depth = MAX_DEPTH + 2
@@ -103,6 +119,10 @@ def parse_document(source: str | bytes) -> Any:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TemplateSyntaxError(f"the document is not UTF-8: {exc.reason}") from exc
+    data = _parse_json(source)
+    if data is not None:
+        _check_size(data)
+        return data
     try:
         data = _yaml().load(source)
     except MaxDepthExceededError as exc:
@@ -131,6 +151,36 @@ def parse_document(source: str | bytes) -> Any:
         raise TemplateSyntaxError("the document is empty", line=1, column=1)
     _check_size(data)
     return data
+
+
+def _parse_json(source: str) -> Any:
+    """Decode JSON text exactly as JSON (msgspec); None when it is not JSON or repeats a key.
+
+    YAML 1.2 reads JSON too, but folds a NEL (U+0085) inside strings into a space, and is
+    far slower; documents sent as JSON (the client's canonical form) take this path.
+    """
+    if not source.lstrip().startswith("{"):
+        return None
+    try:
+        data = msgspec.json.decode(source)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    # A JSON object may repeat a key and msgspec keeps the last; count the keys written and
+    # let the YAML parser report a repeat with its position.
+    written = sum(1 for match in _JSON_STRING.finditer(source) if match[1])
+    return data if written == _count_keys(data) else None
+
+
+def _count_keys(data: Any) -> int:
+    count, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            count += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
 
 
 def _syntax_error(exc: MarkedYAMLError) -> TemplateSyntaxError:

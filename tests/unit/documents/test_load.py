@@ -6,6 +6,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from orgo_async.documents import Template, load_template, parse_document, validate_template
@@ -88,6 +89,19 @@ def test_forbidden_tags_are_refused(value: str, column: int) -> None:
 def test_parse_builds_plain_json_types(text: str, expected: Any) -> None:
     """YAML 1.2 in safe mode gives plain JSON-typed data."""
     assert parse_document(text) == expected
+
+
+def test_json_text_keeps_every_character() -> None:
+    """JSON text is read as JSON: DEL, NEL and C1 controls inside strings survive unchanged."""
+    data = {"a": "\x7f \x85 \x9f \u2028", "b": [{'c"': "d:"}], "n": 1e5}
+    assert parse_document(msgspec.json.encode(data)) == data
+
+
+def test_json_duplicate_keys_are_refused_with_position() -> None:
+    """A JSON object that repeats a key is refused, with the repeat's position."""
+    with pytest.raises(TemplateSyntaxError) as caught:
+        parse_document('{"a": {"b": 1,\n "b": 2}}')
+    assert (caught.value.line, caught.value.column) == (2, 2)
 
 
 def test_bytes_are_decoded_as_utf8_with_bom() -> None:

@@ -1,0 +1,130 @@
+"""The Structs and the validator's table match the published JSON Schema, field for field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from orgo_async.documents import (
+    Action,
+    App,
+    Autostart,
+    Build,
+    Dedup,
+    EgressPolicy,
+    EnvSecret,
+    FileEntry,
+    Hardware,
+    Health,
+    Hooks,
+    Metadata,
+    Port,
+    SecretDecl,
+    Service,
+    Session,
+    Source,
+    Stream,
+    Telemetry,
+    Template,
+    Trigger,
+    load_template,
+)
+from orgo_async.documents import _format as fmt
+from orgo_async.refs import TemplateRef
+from tests.unit.documents.helpers import DATA, EXAMPLES
+
+SCHEMA: dict[str, Any] = msgspec.json.decode((DATA / "orgo-template-schema.v1.json").read_bytes())
+
+PAIRS = [
+    pytest.param(None, Template, fmt.TEMPLATE, id="template"),
+    pytest.param("metadata", Metadata, fmt.METADATA, id="metadata"),
+    pytest.param("hardware", Hardware, fmt.HARDWARE, id="hardware"),
+    pytest.param("secretDecl", SecretDecl, fmt.SECRET, id="secretDecl"),
+    pytest.param("build", Build, fmt.BUILD, id="build"),
+    pytest.param("file", FileEntry, fmt.FILE, id="file"),
+    pytest.param("app", App, fmt.APP, id="app"),
+    pytest.param("service", Service, fmt.SERVICE, id="service"),
+    pytest.param("health", Health, fmt.HEALTH, id="health"),
+    pytest.param("port", Port, fmt.PORT, id="port"),
+    pytest.param("autostart", Autostart, fmt.AUTOSTART, id="autostart"),
+    pytest.param("trigger", Trigger, fmt.TRIGGER, id="trigger"),
+    pytest.param("source", Source, fmt.SOURCE, id="source"),
+    pytest.param("dedup", Dedup, fmt.DEDUP, id="dedup"),
+    pytest.param("action", Action, fmt.ACTION, id="action"),
+    pytest.param("session", Session, fmt.SESSION, id="session"),
+    pytest.param("hooks", Hooks, fmt.HOOKS, id="hooks"),
+    pytest.param("telemetry", Telemetry, fmt.TELEMETRY, id="telemetry"),
+    pytest.param("egressPolicy", EgressPolicy, fmt.EGRESS, id="egressPolicy"),
+    pytest.param("stream", Stream, fmt.STREAM, id="stream"),
+]
+
+
+@pytest.mark.parametrize(("name", "struct", "table"), PAIRS)
+def test_fields_match_the_schema(
+    name: str | None, struct: type[msgspec.Struct], table: fmt.Obj
+) -> None:
+    """Struct fields, validator fields and required fields are exactly the schema's."""
+    definition = SCHEMA if name is None else SCHEMA["$defs"][name]
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    assert info.forbid_unknown_fields
+    assert {f.encode_name for f in info.fields} == set(definition["properties"])
+    assert set(table.fields) == set(definition["properties"])
+    required = set(definition.get("required", ()))
+    assert {f.encode_name for f in info.fields if f.required} == required
+    assert set(table.required) == required
+
+
+def test_env_secret_matches_the_schema() -> None:
+    """{secret: <name>} is a closed object with one required field."""
+    secret = SCHEMA["$defs"]["envValue"]["oneOf"][1]
+    assert set(secret["properties"]) == set(EnvSecret.__struct_fields__) == {"secret"}
+
+
+def test_structs_are_frozen() -> None:
+    """Templates are immutable."""
+    template = load_template(DATA / "minimal.yaml")
+    with pytest.raises(AttributeError):
+        template.api_version = "x"  # type: ignore[misc,assignment]
+
+
+def test_ref_is_in_the_default_namespace() -> None:
+    """Template.ref is default/<name>@<version>."""
+    assert load_template(DATA / "claude-code.yaml").ref == TemplateRef(
+        "default", "claude-code", "1.0.0"
+    )
+
+
+def test_to_dict_keeps_what_was_written() -> None:
+    """to_dict is JSON-ready, renames from_, keeps written defaults and leaves out unset fields."""
+    document = {
+        "api_version": "orgo.ai/v1",
+        "template": {"name": "demo", "version": "1.0.0"},
+        "secrets": [{"name": "k", "optional": False}],
+        "env": {"K": {"secret": "k"}, "MODE": "prod"},
+        "files": [{"to": "/srv/a", "from": "https://example.com/a"}],
+        "build": {"apt": []},
+    }
+    result = load_template(document).to_dict()
+    assert result == document
+    assert msgspec.json.decode(msgspec.json.encode(result)) == document
+
+
+def test_typed_access() -> None:
+    """Loaded templates expose typed sub-structs."""
+    template = load_template(DATA / "static-site.yaml")
+    assert template.apps is not None
+    nginx = template.apps[0]
+    assert isinstance(nginx.health, Health)
+    assert nginx.health.on_fail == "restart_service:nginx"
+    assert template.files is not None
+    assert template.files[1].mode == "0644"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_loading_the_canonical_dict_gives_the_same_template(path: Any) -> None:
+    """load_template(t.to_dict()) == t for every example."""
+    template = load_template(path)
+    assert load_template(template.to_dict()) == template
