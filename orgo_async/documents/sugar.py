@@ -209,8 +209,11 @@ class _Expander:
             index = len(entries)
             canonical = index_path("files", index)
             if not isinstance(destination, str):
-                entries.append({"to": destination})
-                self.origins[canonical] = "files"
+                self.issue(
+                    "files",
+                    "type",
+                    f"map-form file keys must be destination paths, not {_kind(destination)}",
+                )
                 continue
             written = key_path("files", destination)
             self.origins[canonical] = written

@@ -19,7 +19,7 @@ from orgo_async.documents import _format as fmt
 from orgo_async.documents._paths import index_path, key_path, leaf_name
 from orgo_async.documents.checks import check_semantics
 from orgo_async.documents.interpolate import Scope, interpolate_string, scope_of
-from orgo_async.documents.sugar import Expansion, expand_sugar, written_path
+from orgo_async.documents.sugar import SUGAR_KEYS, Expansion, expand_sugar, written_path
 from orgo_async.models import ValidationIssue
 
 __all__ = ["ISSUE_CODES", "check_document"]
@@ -143,7 +143,9 @@ class _Walker:
     def unknown(self, spec: fmt.Obj, key: str, path: str) -> None:
         hint = spec.did_you_mean.get(key)
         if hint is None:
-            close = difflib.get_close_matches(key, spec.fields, n=1)
+            # At the top level the sugar keys are valid spellings too.
+            known = [*spec.fields, *SUGAR_KEYS] if spec is fmt.TEMPLATE else list(spec.fields)
+            close = difflib.get_close_matches(key, known, n=1)
             hint = close[0] if close else None
         where = f"in {leaf_name(path)}" if path else "at the top level"
         self.add(

@@ -221,6 +221,7 @@ def test_map_files_expand_in_order() -> None:
             {"/srv/a": {"mode": "0644"}}, ('files["/srv/a"]', "exactly_one_of"), id="no-content"
         ),
         pytest.param({"~/a": "x"}, None, id="home"),
+        pytest.param({1: "x"}, ("files", "type"), id="key-not-a-path"),
     ],
 )
 def test_map_file_issues_point_at_the_key(

@@ -802,6 +802,16 @@ def test_unknown_field_suggests_the_closest_name() -> None:
     )
 
 
+def test_unknown_top_level_field_suggests_sugar_keys() -> None:
+    """A misspelt sugar key is an unknown_field whose hint names the sugar key."""
+    (issue,) = validate_template(doc(wallpapper="https://x/bg.png"))
+    assert (issue.field, issue.code, issue.hint) == (
+        "wallpapper",
+        "unknown_field",
+        "did you mean wallpaper?",
+    )
+
+
 def test_cpu_hint_mentions_fractional_cpu() -> None:
     """The cpu issue keeps the documented message and hints that 0.5 is accepted too."""
     (issue,) = validate_template(doc(hardware={"cpu": 32}))
