@@ -39,3 +39,23 @@ def trigger(source: dict[str, Any], *actions: dict[str, Any], **fields: Any) -> 
         "actions": list(actions) or [{"type": "log", "message": "fired"}],
         **fields,
     }
+
+
+SECRETS = [{"name": "api_key"}]
+NGINX = app("nginx", services=[{"name": "nginx", "run": "nginx"}])
+CRON = {"type": "cron", "schedule": "*/5 * * * *"}
+
+
+def files(*entries: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A document with these file entries."""
+    return doc(files=list(entries), **extra)
+
+
+def apps(*entries: dict[str, Any]) -> dict[str, Any]:
+    """A document with these apps."""
+    return doc(apps=list(entries))
+
+
+def triggers(*entries: dict[str, Any]) -> dict[str, Any]:
+    """A document with these triggers, beside an nginx app they may refer to."""
+    return doc(apps=[NGINX], triggers=list(entries))
