@@ -2,12 +2,15 @@
 
 How a source is read:
 
-* a :class:`Template` is taken as is; a mapping is taken as already-parsed data;
+* a :class:`Template` is taken as is;
 * ``bytes`` are always document text (UTF-8, a BOM is allowed);
 * an ``os.PathLike`` is always a file path;
 * a ``str`` is a file path when it is a single line ending in ``.yaml``, ``.yml`` or
-  ``.json`` (any case); any other ``str`` is document text. A document never is a single
-  line ending that way, so the rule has no overlap in practice.
+  ``.json`` (any case); any other ``str`` is document text. A valid template is never one
+  line ending that way, so the two readings cannot be confused;
+* anything else (a mapping, or what :func:`parse_document` returned) is parsed data.
+
+Text that is a JSON object is decoded as JSON; everything else goes through ruamel.yaml.
 """
 
 from __future__ import annotations
