@@ -18,6 +18,7 @@ from orgo_async.documents.interpolate import (
     Scope,
     interpolate_string,
     iter_interpolated_strings,
+    resolved,
     scope_of,
 )
 from orgo_async.models import ValidationIssue
@@ -136,10 +137,10 @@ class _Checks:
         yield from self.triggers()
 
     def text(self, value: Any) -> str | None:
-        """A string field's value after interpolation, or None when it is not a string."""
+        """A string field's value after interpolation; None for a non-string or a bad reference."""
         if not isinstance(value, str):
             return None
-        return interpolate_string(value, self.scope) if "$" in value else value
+        return resolved(value, self.scope)
 
     def references(self) -> Iterator[ValidationIssue]:
         for path, text, scope in iter_interpolated_strings(self.doc):

@@ -24,6 +24,7 @@ __all__ = [
     "interpolate_document",
     "interpolate_string",
     "iter_interpolated_strings",
+    "resolved",
     "scope_of",
 ]
 
@@ -94,6 +95,18 @@ def interpolate_string(
         return match[0]
 
     return _TOKEN.sub(replace, text)
+
+
+def resolved(text: str, scope: Scope) -> str | None:
+    """The text with its references resolved, or None when one cannot be.
+
+    Checks on a value skip it when this is None: the reference itself is already reported.
+    """
+    if "$" not in text:
+        return text
+    problems: list[RefProblem] = []
+    result = interpolate_string(text, scope, problems.append)
+    return None if problems else result
 
 
 def _resolve(kind: str, name: str, closed: bool, scope: Scope) -> str | RefProblem:

@@ -18,7 +18,7 @@ from typing import Any
 from orgo_async.documents import _format as fmt
 from orgo_async.documents._paths import index_path, key_path, leaf_name
 from orgo_async.documents.checks import check_semantics
-from orgo_async.documents.interpolate import Scope, interpolate_string, scope_of
+from orgo_async.documents.interpolate import Scope, resolved, scope_of
 from orgo_async.documents.sugar import SUGAR_KEYS, Expansion, expand_sugar, written_path
 from orgo_async.models import ValidationIssue
 
@@ -171,8 +171,8 @@ class _Walker:
             return
         regex = spec.regex
         if regex is not None:
-            text = interpolate_string(value, self.scope) if "$" in value else value
-            if regex.search(text) is None:
+            text = resolved(value, self.scope)
+            if text is not None and regex.search(text) is None:
                 self.add(
                     path,
                     "pattern",

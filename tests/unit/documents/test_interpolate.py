@@ -112,6 +112,22 @@ def test_reference_issues_in_documents(
     assert codes(document) == ({expected} if expected else set())
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param(doc(files=[{"to": "${var.dir}/a", "inline": "x"}]), id="path-check"),
+        pytest.param(doc(hardware={"resolution": "${var.res}"}), id="pattern-check"),
+        pytest.param(
+            doc(apps=[{"name": "a", "health": {"type": "http", "url": "${var.url}"}}]),
+            id="url-check",
+        ),
+    ],
+)
+def test_unknown_reference_is_reported_once(document: dict[str, Any]) -> None:
+    """A value holding an unknown reference gets the unknown_ref issue only, not a second one."""
+    assert [issue.code for issue in validate_template(document)] == ["unknown_ref"]
+
+
 def test_map_form_file_keys_are_interpolated_as_destinations() -> None:
     """A map-form file key becomes `to`, a value, so it is interpolated."""
     document = {
