@@ -1,0 +1,154 @@
+"""The events of one HTTP response: bytes from aiohttp through :class:`SSEDecoder`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final
+
+import aiohttp
+import anyio
+
+from orgo_async.errors import APIConnectionError, APIResponseValidationError, APITimeoutError
+from orgo_async.sse.decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
+
+__all__ = ["EVENT_STREAM", "EventStream", "iter_events"]
+
+EVENT_STREAM: Final = "text/event-stream"
+_ERROR_BODY_BYTES: Final = 4096
+
+
+def iter_events(
+    response: aiohttp.ClientResponse,
+    *,
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    idle_timeout: float | None = None,
+    last_event_id: str = "",
+) -> EventStream:
+    """Iterate over the events of one ``text/event-stream`` response.
+
+    The caller owns the response (checks its status, closes it); iteration ends at the
+    end of the body, where an unfinished event is discarded.
+
+    Args:
+        response: a response whose headers have arrived.
+        max_event_size: the largest event accepted, in bytes.
+        idle_timeout: the longest wait for the next bytes (keep-alive comments count),
+            in seconds; ``None`` waits forever.
+        last_event_id: the id events report until the stream sets one (a resumed stream).
+
+    Raises:
+        APIResponseValidationError: on first iteration, when the content type is not
+            ``text/event-stream``.
+        APIConnectionError: the connection failed mid-stream.
+        APITimeoutError: no bytes arrived for ``idle_timeout`` seconds.
+        EventTooLargeError: an event exceeded ``max_event_size``.
+    """
+    return EventStream(
+        response,
+        max_event_size=max_event_size,
+        idle_timeout=idle_timeout,
+        last_event_id=last_event_id,
+    )
+
+
+class EventStream:
+    """An async iterator of the events of one response; see :func:`iter_events`."""
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        *,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        idle_timeout: float | None = None,
+        last_event_id: str = "",
+    ):
+        """Wrap ``response``; nothing is read until the first iteration."""
+        self._response = response
+        self._decoder = SSEDecoder(max_event_size=max_event_size, last_event_id=last_event_id)
+        self._idle_timeout = idle_timeout
+        self._batch: list[ServerSentEvent] = []
+        self._index = 0
+        self._checked = False
+        self._ended = False
+        self._truncated = False
+
+    @property
+    def last_event_id(self) -> str:
+        """The id to resume after: set at each blank line the stream has completed."""
+        return self._decoder.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The latest reconnection time the server sent with ``retry:``, in milliseconds."""
+        return self._decoder.retry
+
+    @property
+    def ended(self) -> bool:
+        """Whether the body ended and every event was handed out."""
+        return self._ended and self._index >= len(self._batch)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the body ended inside an event (a connection cut mid-frame)."""
+        return self._truncated
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> ServerSentEvent:
+        while True:
+            batch = self._batch
+            if self._index < len(batch):
+                event = batch[self._index]
+                self._index += 1
+                return event
+            if self._ended:
+                raise StopAsyncIteration
+            if not self._checked:
+                await self._check_content_type()
+            chunk = await self._read()
+            if not chunk:
+                self._ended = True
+                self._truncated = self._decoder.has_unfinished_event
+                self._decoder.close()
+                raise StopAsyncIteration
+            self._batch = self._decoder.feed(chunk)
+            self._index = 0
+
+    async def _check_content_type(self) -> None:
+        response = self._response
+        if response.content_type != EVENT_STREAM:
+            try:
+                body = await response.content.read(_ERROR_BODY_BYTES)
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+                body = b""  # the body only illustrates the error; losing it loses nothing
+            raise APIResponseValidationError(
+                f"expected {EVENT_STREAM}, got {response.headers.get('Content-Type', 'nothing')!r}"
+                f" (status {response.status})",
+                method=response.method,
+                url=str(response.url),
+                status_code=response.status,
+                body=body,
+            )
+        self._checked = True
+
+    async def _read(self) -> bytes:
+        content = self._response.content
+        try:
+            if self._idle_timeout is None:
+                return await content.readany()
+            with anyio.move_on_after(self._idle_timeout):
+                return await content.readany()
+        except (asyncio.TimeoutError, TimeoutError) as exc:
+            raise self._error(APITimeoutError, f"stream read timed out ({exc!r})") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise self._error(APIConnectionError, f"stream dropped: {_describe(exc)}") from exc
+        raise self._error(APITimeoutError, f"stream idle for {self._idle_timeout} s")
+
+    def _error(self, kind: type[APIConnectionError], message: str) -> APIConnectionError:
+        return kind(message, method=self._response.method, url=str(self._response.url))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
