@@ -44,6 +44,10 @@ class Access(enum.Enum):
     """No key, no faults, loopback clients only: ``/_emulator`` routes."""
 
 
+_UNCOUNTED = frozenset({Access.CONTROL, Access.META})
+"""Statistics count the API, not the tooling around it."""
+
+
 def _http_message(exc: web.HTTPException, request: web.Request) -> str:
     if exc.status == 404:
         return f"no such route: {request.method} {request.path}"
@@ -73,7 +77,9 @@ def pipeline(
         except Exception:
             _log.exception("unhandled error answering %s %s", request.method, request.path)
             response = error_response(ApiError(500, "Internal server error."))
-        state.stats.request(route_key(request), response.status)
+        route = route_key(request)
+        if access.get(route) not in _UNCOUNTED:
+            state.stats.request(route, response.status)
         return response
 
     @web.middleware

@@ -32,10 +32,15 @@ async def serve_config(
     to finish, and no task outlives the block.
     """
     async with EmulatorState(config) as state:
-        runner = web.AppRunner(create_app(state), handle_signals=False, access_log=None)
+        runner = web.AppRunner(
+            create_app(state),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=policy.SHUTDOWN_TIMEOUT_S,
+        )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port, shutdown_timeout=policy.SHUTDOWN_TIMEOUT_S)
+            site = web.TCPSite(runner, host, port)
             await site.start()
             bound_port = runner.addresses[0][1]
             shown = f"[{host}]" if ":" in host else host

@@ -76,7 +76,9 @@ class EmulatorState:
         # Builds in flight settle as interrupted when their task group is cancelled.
         self.builds.stop_all()
         try:
-            await stack.__aexit__(exc_type, exc, tb)
+            # The block's own exception is not the task group's business: handing it over
+            # would come back wrapped in an ExceptionGroup, so it propagates untouched.
+            await stack.aclose()
         finally:
             with anyio.CancelScope(shield=True):
                 await self.save()
