@@ -16,7 +16,7 @@ import anyio
 from aiohttp import web
 
 from orgo_async._client import Orgo
-from orgo_async._retry import RetryPolicy
+from orgo_async.testing import no_wait_retries
 
 __all__ = [
     "BUILD",
@@ -27,7 +27,6 @@ __all__ = [
     "ScriptedServer",
     "client",
     "raw",
-    "recording",
     "reply",
     "scripted_server",
     "stall",
@@ -120,19 +119,9 @@ async def scripted_server() -> AsyncIterator[ScriptedServer]:
         await runner.cleanup()
 
 
-def recording(waits: list[float]) -> RetryPolicy:
-    """A policy that records each wait instead of sleeping."""
-
-    async def record(delay: float) -> None:
-        waits.append(delay)
-
-    return RetryPolicy(sleep=record)
-
-
 def client(srv: ScriptedServer, waits: list[float] | None = None, **kwargs: object) -> Orgo:
     """A client of ``srv`` whose retries never sleep."""
-    policy = recording(waits if waits is not None else [])
-    return Orgo(KEY, srv.url, retry=policy, **kwargs)  # type: ignore[arg-type]
+    return Orgo(KEY, srv.url, retry=no_wait_retries(waits), **kwargs)  # type: ignore[arg-type]
 
 
 def stall(srv: ScriptedServer) -> Action:

@@ -22,6 +22,7 @@ from orgo_async.errors import (
     InternalServerError,
     RateLimitError,
 )
+from orgo_async.testing import no_wait_retries
 from tests.integration._scripted_server import (
     BUILD,
     KEY,
@@ -30,7 +31,6 @@ from tests.integration._scripted_server import (
     ScriptedServer,
     client,
     raw,
-    recording,
     reply,
     scripted_server,
     stall,
@@ -140,7 +140,7 @@ async def test_connection_refused_is_retried_then_raised(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     waits: list[float] = []
-    async with Orgo(KEY, f"http://127.0.0.1:{port}/api", retry=recording(waits)) as orgo:
+    async with Orgo(KEY, f"http://127.0.0.1:{port}/api", retry=no_wait_retries(waits)) as orgo:
         with pytest.raises(APIConnectionError) as caught:
             await call(orgo)
     assert not isinstance(caught.value, APITimeoutError)
