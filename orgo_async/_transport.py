@@ -195,7 +195,8 @@ class Transport:
         Raises:
             APIStatusError: the server answered with an error status (a subclass per status).
             APIConnectionError: the server could not be reached (``APITimeoutError`` on timeouts).
-            APIResponseValidationError: the response body was larger than allowed.
+            APIResponseValidationError: the response body was larger than allowed, or the
+                server redirected.
         """
         limits = self.timeout if timeout is None else Timeout.of(timeout)
         retries = self.max_retries if max_retries is None else check_max_retries(max_retries)
@@ -211,8 +212,10 @@ class Transport:
                     raise
                 failure: APIConnectionError | APIStatusError = exc
             else:
-                if response.status < 400:
+                if response.status < 300:
                     return response
+                if response.status < 400:
+                    raise _redirected(response)
                 failure = status_error(
                     response.method, response.url, response.status, response.headers, response.body
                 )
@@ -278,6 +281,18 @@ class Transport:
             if len(body) > limit:
                 raise _too_large(method, url, resp.status, limit)
         return bytes(body)
+
+
+def _redirected(response: Response) -> APIResponseValidationError:
+    # The API never redirects; following one could hand the key to another origin.
+    target = response.headers.get("Location", "nowhere")
+    return APIResponseValidationError(
+        f"unexpected redirect to {target}: the API does not redirect, so none is followed",
+        method=response.method,
+        url=response.url,
+        status_code=response.status,
+        body=response.body,
+    )
 
 
 def _too_large(method: str, url: str, status: int, limit: int) -> APIResponseValidationError:

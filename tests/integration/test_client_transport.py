@@ -281,3 +281,13 @@ async def test_the_key_is_never_logged_nor_shown_in_errors(
         assert "-> 401" in text
         for shown in (text, repr(orgo), str(orgo), str(caught.value), repr(caught.value)):
             assert KEY not in shown
+
+
+async def test_a_redirect_is_not_followed(server: ScriptedServer) -> None:
+    """A 3xx raises APIResponseValidationError naming its target; the key goes nowhere else."""
+    server.then(reply(302, {}, Location="https://elsewhere.example/steal"))
+    async with client(server) as orgo:
+        with pytest.raises(APIResponseValidationError, match=r"elsewhere\.example") as caught:
+            await orgo.builds.status(REF)
+    assert caught.value.status_code == 302
+    assert len(server.seen) == 1
