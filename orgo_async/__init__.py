@@ -1,5 +1,17 @@
-"""orgo_async: an asyncio-first SDK for the Orgo templates API."""
+"""orgo_async: an asyncio-first SDK for the Orgo templates API.
 
+```python
+async with Orgo() as orgo:
+    published = await orgo.templates.publish("template.yaml")
+    await orgo.builds.start(published.ref)
+    info = await orgo.builds.wait(published.ref)
+```
+"""
+
+from orgo_async._client import Orgo
+from orgo_async._retry import RetryPolicy
+from orgo_async._timeout import Timeout
+from orgo_async.documents import Template, load_template, template_digest, validate_template
 from orgo_async.errors import (
     APIConnectionError,
     APIError,
@@ -28,6 +40,18 @@ from orgo_async.errors import (
     TemplateValidationError,
     UnprocessableEntityError,
 )
+from orgo_async.models import (
+    BuildEvent,
+    BuildInfo,
+    CancelResult,
+    DeleteResult,
+    PublishResult,
+    StopRunResult,
+    TemplateRun,
+    TemplateVersion,
+    ValidationIssue,
+    ValidationResult,
+)
 from orgo_async.refs import TemplateRef
 
 __version__ = "0.1.0"
@@ -42,23 +66,40 @@ __all__ = [
     "BadRequestError",
     "BuildCancelledError",
     "BuildError",
+    "BuildEvent",
     "BuildFailedError",
+    "BuildInfo",
     "BuildTimeoutError",
+    "CancelResult",
     "ConfigurationError",
     "ConflictError",
+    "DeleteResult",
     "EventDecodeError",
     "EventTooLargeError",
     "InternalServerError",
     "InvalidRefError",
     "NotFoundError",
+    "Orgo",
     "OrgoError",
     "PermissionDeniedError",
+    "PublishResult",
     "RateLimitError",
+    "RetryPolicy",
+    "StopRunResult",
     "StreamError",
+    "Template",
     "TemplateError",
     "TemplateRef",
+    "TemplateRun",
     "TemplateSyntaxError",
     "TemplateValidationError",
+    "TemplateVersion",
+    "Timeout",
     "UnprocessableEntityError",
+    "ValidationIssue",
+    "ValidationResult",
     "__version__",
+    "load_template",
+    "template_digest",
+    "validate_template",
 ]
