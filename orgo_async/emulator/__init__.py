@@ -4,7 +4,13 @@ Start one with :func:`run_emulator` (tests, benchmarks) or ``python -m orgo_asyn
 """
 
 from orgo_async.emulator.config import EMULATOR_API_KEY, EMULATOR_FREE_PLAN_KEY, EmulatorConfig
-from orgo_async.emulator.serve import add_emulator_arguments, main, run_emulator, serve_forever
+from orgo_async.emulator.serve import (
+    add_emulator_arguments,
+    main,
+    run_emulator,
+    run_forever,
+    serve_forever,
+)
 
 __all__ = [
     "EMULATOR_API_KEY",
@@ -13,5 +19,6 @@ __all__ = [
     "add_emulator_arguments",
     "main",
     "run_emulator",
+    "run_forever",
     "serve_forever",
 ]

@@ -18,7 +18,14 @@ from orgo_async.emulator.config import EMULATOR_API_KEY, EMULATOR_FREE_PLAN_KEY,
 from orgo_async.emulator.state import EmulatorState
 from orgo_async.errors import ConfigurationError
 
-__all__ = ["add_emulator_arguments", "main", "run_emulator", "serve_config", "serve_forever"]
+__all__ = [
+    "add_emulator_arguments",
+    "main",
+    "run_emulator",
+    "run_forever",
+    "serve_config",
+    "serve_forever",
+]
 
 
 @asynccontextmanager
@@ -164,14 +171,12 @@ async def serve_forever(args: argparse.Namespace) -> None:
                 break
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m orgo_async.emulator``: serve until interrupted; 0 on a clean stop."""
-    parser = argparse.ArgumentParser(
-        prog="python -m orgo_async.emulator",
-        description="Serve a local emulator of the Orgo templates API.",
-    )
-    add_emulator_arguments(parser)
-    args = parser.parse_args(argv)
+def run_forever(args: argparse.Namespace) -> int:
+    """Serve the parsed options until SIGINT/SIGTERM in a new event loop; the exit code.
+
+    0 after a clean stop, 2 for impossible settings, 1 when the address cannot be bound;
+    errors go to stderr.
+    """
     try:
         anyio.run(serve_forever, args)
     except ConfigurationError as exc:
@@ -181,3 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m orgo_async.emulator``: serve until interrupted; 0 on a clean stop."""
+    parser = argparse.ArgumentParser(
+        prog="python -m orgo_async.emulator",
+        description="Serve a local emulator of the Orgo templates API.",
+    )
+    add_emulator_arguments(parser)
+    return run_forever(parser.parse_args(argv))
