@@ -35,9 +35,11 @@ async def canonical_body(document: TemplateDocument) -> tuple[Template, bytes]:
         TemplateError: a path that cannot be read.
     """
     from orgo_async.documents import load_template
+    from orgo_async.documents.load import source_path
 
-    source: Template | str | bytes | Mapping[str, Any]
-    source = await _read(document) if isinstance(document, os.PathLike) else document
+    # Files are read off the event loop; the rule for what counts as a path is the loader's.
+    path = source_path(document)
+    source: TemplateDocument = await _read(path) if path is not None else document
     template = load_template(source)
     return template, msgspec.json.encode(template.to_dict())
 
@@ -53,6 +55,7 @@ async def raw_body(document: TemplateDocument) -> tuple[bytes, str]:
         TemplateError: a path that cannot be read.
     """
     from orgo_async.documents import Template, parse_document
+    from orgo_async.documents.load import source_path
 
     if isinstance(document, Template):
         return msgspec.json.encode(document.to_dict()), JSON
@@ -61,8 +64,9 @@ async def raw_body(document: TemplateDocument) -> tuple[bytes, str]:
             return msgspec.json.encode(document), JSON
         except (TypeError, msgspec.EncodeError) as exc:
             raise TemplateSyntaxError(f"document is not JSON data: {exc}") from exc
-    if isinstance(document, os.PathLike):
-        text: str | bytes = await _read(document)
+    path = source_path(document)
+    if path is not None:
+        text: str | bytes = await _read(path)
     elif isinstance(document, (str, bytes)):
         text = document
     else:
@@ -84,10 +88,8 @@ def _media_type(data: bytes) -> str:
     return JSON
 
 
-async def _read(path: os.PathLike[str]) -> bytes:
+async def _read(path: str) -> bytes:
     try:
         return await anyio.Path(path).read_bytes()
     except OSError as exc:
-        raise TemplateError(
-            f"cannot read template file {os.fspath(path)!r}: {exc.strerror}"
-        ) from exc
+        raise TemplateError(f"cannot read template file {path!r}: {exc.strerror}") from exc

@@ -222,15 +222,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def read_source(source: str | bytes | os.PathLike[str]) -> Any:
-    """Parse a document from text, bytes or a file path (see the module docs for the rule)."""
-    if isinstance(source, os.PathLike) or (
+def source_path(source: object) -> str | None:
+    """The file path ``source`` names, or None when it is text or data (the module docs' rule)."""
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)  # type: ignore[no-any-return]
+    if (
         isinstance(source, str)
         and "\n" not in source
         and source.strip().lower().endswith(_PATH_SUFFIXES)
     ):
-        path = os.fspath(source)
-        path = path.strip() if isinstance(source, str) else path
+        return source.strip()
+    return None
+
+
+def read_source(source: str | bytes | os.PathLike[str]) -> Any:
+    """Parse a document from text, bytes or a file path (see the module docs for the rule)."""
+    path = source_path(source)
+    if path is not None:
         try:
             with open(path, "rb") as file:
                 text = file.read()

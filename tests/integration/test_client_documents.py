@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,23 @@ async def test_validate_sends_the_document_as_written(
     assert server.headers[0]["Content-Type"] == media_type
     if isinstance(document, str):
         assert server.bodies[0] == document.encode()
+
+
+@pytest.mark.parametrize(
+    "as_str",
+    [pytest.param(True, id="str-path"), pytest.param(False, id="pathlib-path")],
+)
+async def test_a_file_path_is_read_by_publish_and_validate_alike(
+    server: ScriptedServer, tmp_path: Path, as_str: bool
+) -> None:
+    """A one-line str ending in .yaml is a path for validate() as it is for publish()."""
+    path = tmp_path / "minimal.yaml"
+    path.write_text(MINIMAL)
+    source: str | Path = str(path) if as_str else path
+    server.then(reply(200, {"ok": True}), reply(201, PUBLISHED))
+    async with client(server) as orgo:
+        await orgo.templates.validate(source)
+        await orgo.templates.publish(source)
+    assert server.bodies[0] == MINIMAL.encode()
+    assert server.headers[0]["Content-Type"] == "application/yaml"
+    assert b'"name":"my-template"' in server.bodies[1]
