@@ -19,7 +19,7 @@ from orgo_async.models import TERMINAL_STATUSES, BuildInfo
 from orgo_async.refs import TemplateRef
 
 if TYPE_CHECKING:
-    from orgo_async._client import Orgo
+    from orgo_async import Orgo
     from orgo_async.cli.context import CLIContext
 
 __all__ = ["follow_build", "register", "run_publish"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from orgo_async.cli.output import Output
 
 if TYPE_CHECKING:
-    from orgo_async._client import Orgo
+    from orgo_async import Orgo
 
 __all__ = ["AsyncHandler", "CLIContext", "SyncHandler"]
 
@@ -44,7 +44,7 @@ class CLIContext:
 
     def client(self) -> Orgo:
         """A new client for these settings; use it as ``async with ctx.client() as orgo``."""
-        from orgo_async._client import Orgo
+        from orgo_async import Orgo
 
         return Orgo(api_key=self.api_key, base_url=self.base_url)
 

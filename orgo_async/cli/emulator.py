@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-import anyio
-
-from orgo_async.cli.exits import ExitCode
-
 if TYPE_CHECKING:
     from orgo_async.cli.context import CLIContext
 
@@ -31,12 +27,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_emulator(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """Serve until Ctrl-C (exit 0); the emulator runs its own loop and signal handling."""
-    from orgo_async.emulator.serve import serve_forever
+    """Serve until Ctrl-C: 0 on a clean stop, 2 for impossible settings, 1 if unbindable."""
+    from orgo_async.emulator.serve import run_forever
 
-    try:
-        anyio.run(serve_forever, args)
-    except OSError as exc:  # the address is taken, or not ours to bind
-        ctx.output.error([f"error: cannot serve on {args.host}:{args.port}: {exc}"])
-        return ExitCode.FAILED
-    return ExitCode.OK
+    return run_forever(args)

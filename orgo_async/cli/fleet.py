@@ -17,7 +17,7 @@ from orgo_async.cli.report import plain_report
 from orgo_async.cli.templates import check_distinct_refs, load_files, report_problems
 
 if TYPE_CHECKING:
-    from orgo_async._client import Orgo
+    from orgo_async import Orgo
     from orgo_async.cli.context import CLIContext
     from orgo_async.documents import Template
     from orgo_async.fleet import BuildFleet, FleetReport
