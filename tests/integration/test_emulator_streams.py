@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import anyio
 import pytest
@@ -177,3 +179,14 @@ async def test_stopping_the_emulator_ends_open_streams() -> None:
     frames, _ = parse_frames(text)
     assert frames[-1].data["level"] == "error"
     assert "interrupted" in frames[-1].data["line"]
+
+
+async def test_stopping_the_emulator_leaves_no_task_behind() -> None:
+    """After run_emulator exits with builds in flight, no task it started is still alive."""
+    before = asyncio.all_tasks()
+    async with run_emulator(build_time=30) as url, api() as s:
+        for name in ("one", "two", "three"):
+            async with s.post(url + T + "?auto_build=true", data=doc(name)) as r:
+                assert (await r.json())["auto_build"] == "building"
+        assert len(asyncio.all_tasks()) > len(before)  # the builds are running
+    assert asyncio.all_tasks() == before
