@@ -1,0 +1,255 @@
+"""Security: the key never shows, refs cannot escape their path, YAML cannot construct objects."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import aiohttp
+import msgspec
+import pytest
+
+from orgo_async import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    InternalServerError,
+    InvalidRefError,
+    OrgoError,
+    TemplateSyntaxError,
+)
+from orgo_async._client import Orgo
+from orgo_async._logging import LOGGER_NAME
+from orgo_async._timeout import Timeout
+from orgo_async.documents import load_template, parse_document, validate_template
+from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
+from tests.reliability.hostile_server import Hostility, hostile_server
+from tests.reliability.soak_support import read_stats
+
+SECRET = "sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+@pytest.fixture
+def debug_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """ORGO_LOG=debug for the test; the logger's level and handlers are restored after."""
+    logger = logging.getLogger(LOGGER_NAME)
+    level, handlers = logger.level, list(logger.handlers)
+    monkeypatch.setenv("ORGO_LOG", "debug")
+    yield
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+
+
+def _everything_shown(exc: BaseException, orgo: Orgo) -> list[str]:
+    """Every text a user could see: messages, reprs, the whole chained traceback."""
+    shown = [str(exc), repr(exc), repr(orgo), repr(orgo.builds), repr(orgo.templates)]
+    shown.append("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    shown += [repr(vars(exc)), repr(getattr(exc, "body", None))]
+    return shown
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.usefixtures("debug_logging")
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param("401", id="wrong-key-401"),
+        pytest.param("5xx", id="5xx-after-retries"),
+        pytest.param("refused", id="connection-refused"),
+        pytest.param("timeout", id="read-timeout"),
+    ],
+)
+async def test_the_key_shows_in_no_log_error_or_repr(
+    failure: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever goes wrong, the key is in no DEBUG log line, error text, traceback or repr."""
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+    expected: type[OrgoError]
+    if failure == "refused":
+        url = f"http://127.0.0.1:{_free_port()}/api"
+        expected = APIConnectionError
+        caught = await _call(url, expected)
+    elif failure == "timeout":
+        async with hostile_server(Hostility.SILENT) as srv:
+            caught = await _call(srv.url, APITimeoutError, timeout=Timeout(read=0.2))
+    else:
+        async with run_emulator(api_key=EMULATOR_API_KEY) as url:
+            if failure == "5xx":
+                await _inject(url, status=503, count=10)
+                caught = await _call(url, InternalServerError)
+            else:
+                caught = await _call(url, AuthenticationError)
+    exc, orgo = caught
+    logged = caplog.text + "".join(
+        f"{record.getMessage()} {record.args!r} {record.__dict__!r}" for record in caplog.records
+    )
+    assert caplog.records, "the failure was logged at DEBUG"
+    for text in [logged, capsys.readouterr().err, *_everything_shown(exc, orgo)]:
+        assert SECRET not in text
+        assert SECRET[8:] not in text  # not even without its prefix
+
+
+async def _call(
+    url: str, expected: type[OrgoError], timeout: Timeout | None = None
+) -> tuple[OrgoError, Orgo]:
+    orgo = Orgo(SECRET, url, retry=no_wait_retries(), timeout=timeout or Timeout(connect=2.0))
+    async with orgo:
+        with pytest.raises(expected) as caught:
+            await orgo.builds.status("default/claude-code@1.0.0", max_retries=2)
+    return caught.value, orgo
+
+
+async def _inject(url: str, *, status: int, count: int) -> None:
+    async with aiohttp.ClientSession() as session:
+        body = msgspec.json.encode({"route": "*", "status": status, "count": count})
+        async with session.post(f"{url}/_emulator/inject", data=body) as response:
+            response.raise_for_status()
+
+
+ESCAPING_REFS = [
+    pytest.param("../x@1.0.0", id="dot-dot-namespace"),
+    pytest.param("default/..@1.0.0", id="dot-dot-name"),
+    pytest.param("default/x@..", id="dot-dot-version"),
+    pytest.param("default/x@1.0.0/../../admin", id="dot-dot-after-version"),
+    pytest.param("%2e%2e/x@1.0.0", id="encoded-dot-dot"),
+    pytest.param("default/%2e%2e@1.0.0", id="encoded-dot-dot-name"),
+    pytest.param("a/b/c@1.0.0", id="extra-slash"),
+    pytest.param("default/a%2Fb@1.0.0", id="encoded-slash"),
+    pytest.param("default/a%2fb@1.0.0", id="encoded-slash-lower"),
+    pytest.param("default/a\\b@1.0.0", id="backslash"),
+    pytest.param("default/x\x00@1.0.0", id="nul"),
+    pytest.param("default/x@1.0.0\x00", id="nul-in-version"),
+    pytest.param("default/x@1.0.0%00", id="encoded-nul"),
+    pytest.param("default/x@1.0.0?admin=1", id="query"),
+    pytest.param("default/x@1.0.0#frag", id="fragment"),
+    pytest.param("default/x@1.0.0+a/b", id="slash-in-build-metadata"),
+    pytest.param("d\u0435fault/x@1.0.0", id="cyrillic-e-namespace"),
+    pytest.param("default/\uff58@1.0.0", id="fullwidth-name"),
+    pytest.param("default/x\u2215y@1.0.0", id="division-slash"),
+    pytest.param("default/x\u2024\u2024@1.0.0", id="one-dot-leaders"),
+    pytest.param("default/x @1.0.0", id="inner-space"),
+    pytest.param("default/x@1.0.0\r\nX-Evil: 1", id="header-injection"),
+    pytest.param("", id="empty"),
+]
+# Unicode digits match \d in Python's re; the version pattern should take ASCII digits only.
+UNICODE_DIGIT_REFS = [
+    pytest.param("default/x@\uff11.0.0", id="fullwidth-digit-version"),
+    pytest.param("default/x@\u0663.0.0", id="arabic-indic-digit-version"),
+]
+
+RefCall = Callable[[Orgo, str], Awaitable[Any]]
+
+
+REF_CALLS: list[tuple[str, RefCall]] = [
+    ("builds.start", lambda orgo, ref: orgo.builds.start(ref)),
+    ("builds.status", lambda orgo, ref: orgo.builds.status(ref)),
+    ("builds.cancel", lambda orgo, ref: orgo.builds.cancel(ref)),
+    ("templates.get", lambda orgo, ref: orgo.templates.get(ref)),
+    ("templates.delete", lambda orgo, ref: orgo.templates.delete(ref)),
+    ("templates.test_run", lambda orgo, ref: orgo.templates.test_run(ref)),
+]
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[str]:
+    """An emulator without faults."""
+    async with run_emulator() as url:
+        yield url
+
+
+async def _assert_refused_without_request(url: str, refs: list[str]) -> None:
+    async with Orgo(EMULATOR_API_KEY, url, retry=no_wait_retries()) as orgo:
+        for ref in refs:
+            for name, call in REF_CALLS:
+                with pytest.raises(InvalidRefError):  # noqa: PT012 - names the call that failed
+                    await call(orgo, ref)
+                    pytest.fail(f"{name}({ref!r}) was not refused")
+    async with aiohttp.ClientSession() as control:
+        stats = await read_stats(control, url)
+    assert stats.requests == {}, "a refused ref must not reach the server"
+
+
+@pytest.mark.parametrize("ref", ESCAPING_REFS)
+async def test_a_ref_that_escapes_its_path_is_refused_before_any_request(
+    emulator: str, ref: str
+) -> None:
+    """Every ref-taking call refuses a path-escaping ref with InvalidRefError, sending nothing."""
+    await _assert_refused_without_request(emulator, [ref])
+
+
+ESCAPING_NAMES = [
+    pytest.param("..", id="dot-dot"),
+    pytest.param("%2e%2e", id="encoded-dot-dot"),
+    pytest.param("a/b", id="slash"),
+    pytest.param("a%2Fb", id="encoded-slash"),
+    pytest.param("x\x00", id="nul"),
+    pytest.param("x?y=1", id="query"),
+    pytest.param("x#y", id="fragment"),
+    pytest.param("d\u0435fault", id="cyrillic-e"),
+    pytest.param("", id="empty"),
+]
+
+
+@pytest.mark.parametrize("bad", ESCAPING_NAMES)
+async def test_a_name_that_escapes_its_path_is_refused_before_any_request(
+    emulator: str, bad: str
+) -> None:
+    """Calls taking a namespace or name refuse an escaping one, sending nothing."""
+    async with Orgo(EMULATOR_API_KEY, emulator, retry=no_wait_retries()) as orgo:
+        calls: list[Callable[[], Awaitable[Any]]] = [
+            lambda: orgo.templates.versions(bad, "x"),
+            lambda: orgo.templates.versions("default", bad),
+            lambda: orgo.templates.curated_versions(bad, "x"),
+            lambda: orgo.templates.curated_versions("system", bad),
+            lambda: orgo.templates.list(bad),
+        ]
+        for call in calls:
+            with pytest.raises(InvalidRefError):
+                await call()
+    async with aiohttp.ClientSession() as control:
+        stats = await read_stats(control, emulator)
+    assert stats.requests == {}, "a refused name must not reach the server"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="refs.VERSION_PATTERN uses \\d, which matches non-ASCII digits (use [0-9])",
+)
+@pytest.mark.parametrize("ref", UNICODE_DIGIT_REFS)
+async def test_a_version_of_unicode_digits_is_refused(emulator: str, ref: str) -> None:
+    """A version written with non-ASCII digits is refused like any lookalike."""
+    await _assert_refused_without_request(emulator, [ref])
+
+
+OBJECT_TAGS = [
+    pytest.param("x: !!python/object/apply:os.system ['echo pwned']\n", id="object-apply"),
+    pytest.param("x: !!python/name:os.system\n", id="python-name"),
+    pytest.param("x: !!python/object:collections.OrderedDict {}\n", id="python-object"),
+    pytest.param("x: !!python/module:os\n", id="python-module"),
+    pytest.param("x: !custom {a: 1}\n", id="custom-tag"),
+    pytest.param("x: !<tag:example.com,2024:thing> 1\n", id="verbatim-tag"),
+    pytest.param("%TAG !e! tag:example.com,2024:\n---\nx: !e!thing 1\n", id="tag-directive"),
+    pytest.param("x: !!binary aGVsbG8=\n", id="binary"),
+    pytest.param("x: !!set {a, b}\n", id="set"),
+    pytest.param("api_version: orgo.ai/v1\nname: !!python/str a@1.0.0\n", id="python-str"),
+]
+
+
+@pytest.mark.parametrize("text", OBJECT_TAGS)
+def test_yaml_tags_that_construct_objects_are_refused(text: str) -> None:
+    """Tags that could construct objects raise TemplateSyntaxError in parse, load and validate."""
+    with pytest.raises(TemplateSyntaxError):
+        parse_document(text)
+    with pytest.raises(TemplateSyntaxError):
+        load_template(text)
+    with pytest.raises(TemplateSyntaxError):
+        validate_template(text)
