@@ -11,6 +11,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from orgo_async._client import Orgo
+from orgo_async.documents import template_digest
 from orgo_async.errors import ConfigurationError
 from orgo_async.fleet.digests import DigestBoard
 from orgo_async.fleet.errors import FleetClosedError, RefConflictError
@@ -177,21 +178,25 @@ class BuildFleet:
         name = str(submission.ref)
         existing = self._jobs.get(name)
         if existing is not None:
-            first, now = existing.document_digest, submission.digest
-            if first is not None and now is not None and first != now:
-                raise RefConflictError(name, digest=first, other_digest=now)
+            if submission.template is not None and existing.template is not None:
+                first = existing.document_digest()
+                now = template_digest(submission.template)
+                if first != now:
+                    raise RefConflictError(name, digest=first, other_digest=now)
             self._submitted += 1
             return self._handles[name]
         job = BuildJob(
             ref=submission.ref,
             template=submission.template,
-            digest=submission.digest,
-            document_digest=submission.digest,
+            digest=None,
             publish=publish,
             force=force,
             submitted_at=anyio.current_time(),
             event_buffer=self._event_buffer,
         )
+        if job.template is not None and not publish:
+            # Nothing to publish, so no server digest before the start: group twins by ours.
+            job.digest = job.document_digest()
         handle = BuildHandle(job, self._cancel_job)
         self._jobs[name] = job
         self._handles[name] = handle

@@ -43,7 +43,18 @@ class EventHub:
             self._subscribers.append(send)
         try:
             with receive:
-                async for item in receive:
+                while True:
+                    # Take what is buffered without a trip through the event loop per
+                    # item (anyio's receive() checkpoints first); wait only when empty.
+                    try:
+                        item = receive.receive_nowait()
+                    except anyio.WouldBlock:
+                        try:
+                            item = await receive.receive()
+                        except anyio.EndOfStream:
+                            return
+                    except anyio.EndOfStream:
+                        return
                     yield item
         finally:
             # The consumer left early (break, aclose, cancellation): stop feeding it,
@@ -54,7 +65,11 @@ class EventHub:
         """Hand ``item`` to every subscriber, waiting while one's buffer is full."""
         for send in tuple(self._subscribers):
             try:
-                await send.send(item)
+                try:
+                    # Room in the buffer (the usual case): no checkpoint, no loop trip.
+                    send.send_nowait(item)
+                except anyio.WouldBlock:
+                    await send.send(item)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 self._drop(send)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import anyio
 import anyio.lowlevel
 
-from orgo_async.documents import Template
+from orgo_async.documents import Template, template_digest
 from orgo_async.errors import OrgoError
 from orgo_async.fleet.hub import EventHub
 from orgo_async.fleet.report import BuildOutcome, BuildState, FleetEvent, OutcomeStatus
@@ -25,9 +25,7 @@ class BuildJob:
     ref: TemplateRef
     template: Template | None
     digest: str | None
-    """The digest to group twins by: the document's, then the server's once known."""
-    document_digest: str | None
-    """The digest of the submitted document, when one was submitted."""
+    """The digest to group twins by, once known (from publish, status or start)."""
     publish: bool
     force: bool
     submitted_at: float
@@ -48,6 +46,15 @@ class BuildJob:
     hub: EventHub | None = None
     # Made only when someone waits on this one build: thousands of queued jobs need none.
     done: anyio.Event | None = None
+
+    _document_digest: str | None = None
+
+    def document_digest(self) -> str:
+        """The local digest of the submitted document, computed on first use."""
+        assert self.template is not None
+        if self._document_digest is None:
+            self._document_digest = template_digest(self.template)
+        return self._document_digest
 
     @property
     def name(self) -> str:

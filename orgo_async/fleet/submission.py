@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from orgo_async.documents import Template, TemplateSource, load_template, template_digest
+from orgo_async.documents import Template, TemplateSource, load_template
 from orgo_async.errors import InvalidRefError
 from orgo_async.refs import TemplateRef
 
@@ -17,11 +17,10 @@ SubmitSource: TypeAlias = "TemplateRef | TemplateSource"
 
 @dataclass(frozen=True)
 class Submission:
-    """A submission, checked: the ref and, for a document, the template and its digest."""
+    """A submission, checked: the ref and, for a document, the loaded template."""
 
     ref: TemplateRef
     template: Template | None = None
-    digest: str | None = None
 
 
 def read_submission(source: SubmitSource) -> Submission:
@@ -48,7 +47,7 @@ def read_submission(source: SubmitSource) -> Submission:
             if _meant_as_ref(source):
                 raise
     template = load_template(source)
-    return Submission(template.ref, template, template_digest(template))
+    return Submission(template.ref, template)
 
 
 def _meant_as_ref(text: str) -> bool:

@@ -15,7 +15,13 @@ import pytest
 from orgo_async import Orgo
 from orgo_async._retry import RetryPolicy
 from orgo_async.errors import TemplateValidationError
-from orgo_async.fleet import BuildFleet, FleetClosedError, FleetEvent, FleetReport
+from orgo_async.fleet import (
+    BuildFleet,
+    FleetClosedError,
+    FleetEvent,
+    FleetReport,
+    RefConflictError,
+)
 from orgo_async.fleet.report import BuildState
 from orgo_async.models import BuildEvent
 from orgo_async.testing import EMULATOR_API_KEY, run_emulator
@@ -192,6 +198,34 @@ async def test_identical_documents_build_once_and_the_rest_reuse() -> None:
                 )
                 assert log_lines(grouped[outcome.ref]) == []
         assert sum(lifecycle(g).count("waiting") for g in grouped.values()) >= 1
+
+
+async def test_same_ref_with_other_content_raises_conflict() -> None:
+    """A second document at a ref already in the fleet, with other content, is refused."""
+    async with run_emulator() as url, client(url) as orgo:
+        async with BuildFleet(orgo) as fleet:
+            fleet.submit(doc("clash"))
+            with pytest.raises(RefConflictError) as caught:
+                fleet.submit(doc("clash", steps=["echo changed"]))
+            report = await fleet.wait()
+        assert caught.value.ref == "default/clash@1.0.0"
+        assert caught.value.digest == report.builds["default/clash@1.0.0"].digest
+        assert report.totals.submitted == 1
+
+
+async def test_publish_false_and_unknown_refs() -> None:
+    """publish=False builds what is published; an unknown ref fails alone with NotFoundError."""
+    async with run_emulator() as url, client(url) as orgo:
+        await orgo.templates.publish(doc("already"))
+        async with BuildFleet(orgo) as fleet:
+            known = fleet.submit(doc("already"), publish=False)
+            missing = fleet.submit("default/missing@9.9.9")
+            report = await fleet.wait()
+        assert (await known.wait()).status == "ready"
+        assert (await missing.wait()).error_type == "NotFoundError"
+        assert report.totals.failed == 1
+        stats = await emulator_stats(url)
+        assert stats["requests"]["POST /templates"] == {"201": 1}
 
 
 async def test_invalid_document_raises_at_submit_and_queues_nothing() -> None:

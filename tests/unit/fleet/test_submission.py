@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orgo_async.documents import load_template, template_digest
+from orgo_async.documents import load_template
 from orgo_async.errors import InvalidRefError, TemplateSyntaxError, TemplateValidationError
 from orgo_async.fleet.submission import read_submission
 from orgo_async.refs import TemplateRef
@@ -28,7 +28,6 @@ def test_refs_are_built_as_they_are(source: str | TemplateRef, expected: str) ->
     submission = read_submission(source)
     assert str(submission.ref) == expected
     assert submission.template is None
-    assert submission.digest is None
 
 
 @pytest.mark.parametrize(
@@ -45,12 +44,11 @@ def test_one_line_ref_lookalikes_raise_invalid_ref(source: str) -> None:
         read_submission(source)
 
 
-def test_text_is_a_document_with_its_digest() -> None:
-    """YAML text is loaded and validated; its ref and digest come from the document."""
+def test_text_is_a_document() -> None:
+    """YAML text is loaded and validated; its ref comes from the document."""
     submission = read_submission(DOC)
     assert str(submission.ref) == "default/demo@1.2.3"
     assert submission.template == load_template(DOC)
-    assert submission.digest == template_digest(load_template(DOC))
 
 
 def test_mapping_and_path_are_documents(tmp_path: Path) -> None:
