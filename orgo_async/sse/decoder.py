@@ -3,12 +3,16 @@
 Implements the "event stream interpretation" of the HTML standard, section 9.2.6:
 https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
 
-The decoder works on whole chunks: it looks for line ends with ``bytes.find``-style
-scans and splits complete lines in one call, so its cost grows with the number of
-lines, not bytes. Line ends and field syntax are ASCII and never occur inside a UTF-8
-multi-byte sequence, so lines are cut on bytes and each value is decoded once it is
-complete; a character split across chunks therefore decodes whole, and invalid
-UTF-8 becomes U+FFFD exactly as decoding the stream in one go would.
+The decoder works on whole chunks, never on single bytes or lines read one by one. Each
+chunk's line ends are normalised to LF with two ``bytes.replace`` calls; bytes are then
+held back until a blank line (``\\n\\n``) completes at least one event, and the completed
+events are cut apart with one ``split``. Only the lines of complete events are parsed, so
+the cost grows with the number of lines, and a partial event costs nothing until it ends.
+
+Line ends and field syntax are ASCII, and ASCII bytes never occur inside a UTF-8
+multi-byte sequence, so cutting on bytes and decoding each complete value gives exactly
+what decoding the whole stream first would: a character split across chunks decodes
+whole, and invalid UTF-8 becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ DEFAULT_MAX_EVENT_SIZE: Final = 1 << 20
 """The largest event accepted unless told otherwise: 1 MiB of raw lines."""
 
 _BOM: Final = b"\xef\xbb\xbf"
+_LF: Final = 0x0A
+_COLON: Final = 0x3A
 _MAX_RETRY_MS: Final = 10**18 - 1
 
 
@@ -51,19 +57,18 @@ class SSEDecoder:
     Feed every chunk in order with :meth:`feed`, then call :meth:`close` at the end of
     the stream. Any chunking of the same bytes yields the same events.
 
-    ``max_event_size`` bounds the raw bytes between two blank lines (the lines of one
-    event, comments included, each line end counted as one byte), and so also the
-    length of one line. Going past it raises :class:`~orgo_async.errors.EventTooLargeError`
-    rather than buffering without end. Events completed before the oversized one are
-    never lost: if a chunk completed some, :meth:`feed` returns them and the error is
-    raised by the next call to :meth:`feed` or :meth:`close`.
+    ``max_event_size`` bounds the raw bytes of one event: its lines from the one after
+    the previous blank line to its last, comments included, each line end counted as one
+    byte. It bounds one line too. Going past it raises
+    :class:`~orgo_async.errors.EventTooLargeError` rather than buffering without end.
+    Events completed before the oversized one are never lost: when a chunk completed
+    some, :meth:`feed` returns them and the next call to :meth:`feed` or :meth:`close`
+    raises.
     """
 
     __slots__ = (
         "_at_start",
         "_closed",
-        "_data",
-        "_event_type",
         "_failed",
         "_head",
         "_id_buffer",
@@ -71,8 +76,7 @@ class SSEDecoder:
         "_max_event_size",
         "_pending",
         "_pending_len",
-        "_retry",
-        "_size",
+        "_pending_lf",
         "_skip_lf",
         "_stream_retry",
     )
@@ -91,12 +95,10 @@ class SSEDecoder:
         self._at_start = True  # the BOM is only stripped from the very first bytes
         self._head = b""  # the first bytes, held back while they could still be a BOM
         self._skip_lf = False  # the last chunk ended on CR: a leading LF completes that CRLF
-        self._pending: list[bytes] = []  # the unfinished line, as received
+        # The unfinished event, line ends already normalised; it never starts with LF.
+        self._pending: list[bytes] = []
         self._pending_len = 0
-        self._size = 0  # bytes of the current event's complete lines
-        self._data: list[bytes] = []
-        self._event_type = b""
-        self._retry: int | None = None
+        self._pending_lf = False  # whether it ends with a line end
         self._id_buffer = last_event_id
         self._last_event_id = last_event_id
         self._stream_retry: int | None = None
@@ -114,7 +116,10 @@ class SSEDecoder:
 
     @property
     def retry(self) -> int | None:
-        """The latest valid ``retry:`` of the stream, in milliseconds, or ``None``."""
+        """The latest valid ``retry:`` of the stream in milliseconds, or ``None``.
+
+        Read when the event holding it ends, or at :meth:`close` for an unfinished one.
+        """
         return self._stream_retry
 
     @property
@@ -124,8 +129,13 @@ class SSEDecoder:
 
     @property
     def has_unfinished_event(self) -> bool:
-        """Whether data of an event not yet dispatched is buffered (a cut stream, at its end)."""
-        return bool(self._pending_len or self._data or self._event_type)
+        """Whether an event was begun and not ended: more than comments since the last blank line.
+
+        At the end of a stream this means the connection was cut mid-event.
+        """
+        if not self._pending:
+            return False
+        return any(line[:1] != b":" for line in b"".join(self._pending).split(b"\n") if line)
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Parse the next chunk of the stream; returns the events it completed, in order.
@@ -150,37 +160,58 @@ class SSEDecoder:
                 data = data[len(_BOM) :]
         if self._skip_lf and data:
             self._skip_lf = False
-            if data[0] == 0x0A:
+            if data[0] == _LF:
                 data = data[1:]
         if not data:
             return []
-        has_cr = b"\r" in data
-        if not has_cr and b"\n" not in data:
-            # Only the scan of the new chunk: a long line costs O(n), not O(n^2).
-            self._pending.append(data)
+        if b"\r" in data:
+            self._skip_lf = data[-1] == 0x0D
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        pending = self._pending
+        if not pending and data[0] == _LF:
+            # Blank lines between events dispatch nothing: the buffers are empty there.
+            data = data.lstrip(b"\n")
+            if not data:
+                return []
+        # A blank line either lies within the chunk or straddles it and the pending bytes.
+        if b"\n\n" not in data and not (self._pending_lf and data[0] == _LF):
+            pending.append(data)
             self._pending_len += len(data)
-            if self._size + self._pending_len > self._max_event_size:
+            self._pending_lf = data[-1] == _LF
+            if self._pending_len > self._max_event_size:
                 self._fail()
                 raise EventTooLargeError(self._max_event_size)
             return []
-        if self._pending:
-            self._pending.append(data)
-            data = b"".join(self._pending)
-            self._pending.clear()
-            self._pending_len = 0
-        if has_cr:
-            self._skip_lf = data[-1] == 0x0D
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        lines = data.split(b"\n")
-        tail = lines.pop()  # after the last line end: the start of an unfinished line
-        events: list[ServerSentEvent] = []
-        fits = self._parse_lines(lines, events)
-        if fits and tail:
-            self._pending.append(tail)
-            self._pending_len = len(tail)
-            if self._size + self._pending_len > self._max_event_size:
+        if pending:
+            pending.append(data)
+            data = b"".join(pending)
+            pending.clear()
+        cut = data.rfind(b"\n\n")
+        complete = data[: cut + 1]  # whole events; its last LF ends the last blank line
+        rest = data[cut + 2 :]  # the start of the next event, if any
+        fits = True
+        if len(complete) > self._max_event_size:
+            # Only text longer than the limit can hold an oversized event: look for one.
+            oversized = _find_oversized(complete, self._max_event_size)
+            if oversized >= 0:
+                complete = complete[:oversized]
+                fits = False
+        events = self._parse(complete)
+        if not fits:
+            self._fail()
+        elif rest:
+            if rest[0] == _LF:
+                rest = rest.lstrip(b"\n")
+            if rest:
+                pending.append(rest)
+            self._pending_len = len(rest)
+            self._pending_lf = rest[-1:] == b"\n"
+            if self._pending_len > self._max_event_size:
                 self._fail()
                 fits = False
+        else:
+            self._pending_len = 0
+            self._pending_lf = False
         if not (fits or events):
             raise EventTooLargeError(self._max_event_size)
         return events
@@ -188,44 +219,52 @@ class SSEDecoder:
     def close(self) -> None:
         """End the stream: an unfinished event is discarded, as the standard requires.
 
+        Its complete lines are still read for ``retry:``, which takes effect when its
+        line ends, not its event.
+
         Raises:
             EventTooLargeError: an error deferred by the last :meth:`feed`.
         """
+        if self._closed:
+            return
         self._closed = True
-        self._pending.clear()
-        self._pending_len = 0
-        self._data = []
-        self._event_type = b""
-        self._retry = None
-        self._size = 0
         if self._failed:
             raise EventTooLargeError(self._max_event_size)
+        text = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_len = 0
+        for line in text.split(b"\n")[:-1]:  # the last piece is an unfinished line
+            if line.startswith(b"retry:"):
+                retry = _parse_retry(line[7:] if line[6:7] == b" " else line[6:])
+                if retry is not None:
+                    self._stream_retry = retry
 
     def _fail(self) -> None:
         self._failed = True
         self._pending.clear()
         self._pending_len = 0
-        self._data = []
 
-    def _parse_lines(self, lines: list[bytes], events: list[ServerSentEvent]) -> bool:
-        """Parse complete lines into ``events``; ``False`` when an event grew too large."""
-        # Hot loop: state lives in locals and is written back once at the end.
-        data = self._data
-        event_type = self._event_type
-        retry = self._retry
+    def _parse(self, text: bytes) -> list[ServerSentEvent]:
+        """Parse whole events: ``text`` ends with the LF of a blank line."""
+        # The hot loop: one pass per line, state in locals, the usual lines tested first.
+        events: list[ServerSentEvent] = []
+        data: list[bytes] = []
+        event_type = b""
+        retry: int | None = None
         id_buffer = self._id_buffer
-        size = self._size
-        limit = self._max_event_size
-        for line in lines:
+        for line in text.split(b"\n"):
             if not line:
-                # Blank line: dispatch (section 9.2.6, "dispatch the event").
-                self._last_event_id = id_buffer
+                # A blank line: dispatch the event (section 9.2.6).
                 if data:
-                    text = data[0] if len(data) == 1 else b"\n".join(data)
+                    joined = data[0] if len(data) == 1 else b"\n".join(data)
+                    try:  # inlined _decode(): this runs once per event
+                        text_data = joined.decode()
+                    except UnicodeDecodeError:
+                        text_data = joined.decode("utf-8", "replace")
                     events.append(
                         ServerSentEvent(
-                            event_type.decode("utf-8", "replace") if event_type else "message",
-                            text.decode("utf-8", "replace"),
+                            _decode(event_type) if event_type else "message",
+                            text_data,
                             id_buffer,
                             retry,
                         )
@@ -233,39 +272,74 @@ class SSEDecoder:
                     data = []
                 event_type = b""
                 retry = None
-                size = 0
-                continue
-            size += len(line) + 1
-            if size > limit:
-                self._fail()
-                self._id_buffer = id_buffer
-                return False
-            colon = line.find(b":")
-            if colon == 0:
-                continue  # a comment, such as a keep-alive
-            if colon < 0:
-                name = line
-                value = b""
-            else:
-                name = line[:colon]
-                # Exactly one space after the colon is syntax; any more belong to the value.
-                start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
-                value = line[start:]
-            if name == b"data":
-                data.append(value)
-            elif name == b"id":
+            elif line[:6] == b"data: ":
+                data.append(line[6:])
+            elif line[:4] == b"id: ":
+                value = line[4:]
                 if b"\x00" not in value:
-                    id_buffer = value.decode("utf-8", "replace")
-            elif name == b"event":
-                event_type = value
-            elif name == b"retry" and value.isdigit():  # bytes.isdigit() is ASCII only
-                digits = value.lstrip(b"0")
-                # int() refuses very long digit strings; such a wait is forever anyway.
-                retry = int(digits or b"0") if len(digits) <= 18 else _MAX_RETRY_MS
-                self._stream_retry = retry
-        self._data = data
-        self._event_type = event_type
-        self._retry = retry
-        self._id_buffer = id_buffer
-        self._size = size
-        return True
+                    try:  # inlined _decode(): most events carry an id
+                        id_buffer = value.decode()
+                    except UnicodeDecodeError:
+                        id_buffer = value.decode("utf-8", "replace")
+            elif line[0] != _COLON:  # not a comment, such as a keep-alive
+                colon = line.find(b":")
+                if colon < 0:
+                    name = line
+                    value = b""
+                else:
+                    name = line[:colon]
+                    # One space after the colon is syntax; any more belong to the value.
+                    start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
+                    value = line[start:]
+                if name == b"data":
+                    data.append(value)
+                elif name == b"id":
+                    if b"\x00" not in value:
+                        id_buffer = _decode(value)
+                elif name == b"event":
+                    event_type = value
+                elif name == b"retry":
+                    parsed = _parse_retry(value)
+                    if parsed is not None:
+                        retry = self._stream_retry = parsed
+        # Only the last blank line's id matters: earlier ones are not observable here.
+        self._id_buffer = self._last_event_id = id_buffer
+        return events
+
+
+def _decode(value: bytes) -> str:
+    """UTF-8 with U+FFFD for invalid bytes; the strict codec is the fast path."""
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        return value.decode("utf-8", "replace")
+
+
+def _find_oversized(text: bytes, limit: int) -> int:
+    """Where the first event of ``text`` longer than ``limit`` bytes starts, or -1.
+
+    ``text`` holds whole events and ends with the LF of a blank line; an event's size
+    counts its lines and their line ends, not the blank lines around it.
+    """
+    start = 0
+    end_of_text = len(text) - 1
+    while start < end_of_text:
+        if text[start] == _LF:
+            start += 1  # a blank line between events
+            continue
+        end = text.find(b"\n\n", start)
+        if end < 0:
+            end = end_of_text
+        if end + 1 - start > limit:
+            return start
+        start = end + 2
+    return -1
+
+
+def _parse_retry(value: bytes) -> int | None:
+    """A ``retry:`` value in milliseconds, or ``None`` unless it is all ASCII digits."""
+    if not value.isdigit():  # bytes.isdigit() is ASCII only, and False for b""
+        return None
+    digits = value.lstrip(b"0")
+    # int() refuses very long digit strings; a wait that long is forever anyway.
+    return int(digits or b"0") if len(digits) <= 18 else _MAX_RETRY_MS

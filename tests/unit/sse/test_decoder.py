@@ -158,17 +158,34 @@ def test_bom_split_across_chunks() -> None:
 
 
 def test_last_event_id_and_retry_state() -> None:
-    """last_event_id changes at blank lines only; retry keeps the stream's latest valid value."""
+    """last_event_id changes at blank lines; retry when its event ends, or at close."""
     decoder = SSEDecoder(last_event_id="5")
     assert decoder.feed(b"data: a\n\n") == [E(data="a", id="5")]
     decoder.feed(b"id: 6\nretry: 250\n")
-    assert (decoder.last_event_id, decoder.retry) == ("5", 250)
+    assert (decoder.last_event_id, decoder.retry) == ("5", None)
     decoder.feed(b"\n")
-    assert decoder.last_event_id == "6"
-    decoder.feed(b"id: 7\ndata: cut")
+    assert (decoder.last_event_id, decoder.retry) == ("6", 250)
+    decoder.feed(b"id: 7\nretry: 900\ndata: cut")
     assert decoder.has_unfinished_event
     decoder.close()
-    assert (decoder.last_event_id, decoder.retry) == ("6", 250)
+    assert (decoder.last_event_id, decoder.retry) == ("6", 900)
+
+
+@pytest.mark.parametrize(
+    ("tail", "unfinished"),
+    [
+        pytest.param(b"", False, id="nothing"),
+        pytest.param(b": keep-alive\n", False, id="comment"),
+        pytest.param(b":keep-al", False, id="partial-comment"),
+        pytest.param(b"id: 3\n", True, id="field"),
+        pytest.param(b"da", True, id="partial-field"),
+    ],
+)
+def test_has_unfinished_event(tail: bytes, unfinished: bool) -> None:
+    """Only fields, complete or cut, after the last blank line make an unfinished event."""
+    decoder = SSEDecoder()
+    decoder.feed(b"data: a\n\n" + tail)
+    assert decoder.has_unfinished_event is unfinished
 
 
 def test_events_keep_their_order_within_one_chunk() -> None:
@@ -186,6 +203,13 @@ class TestMaxEventSize:
         stream = b"data: " + b"x" * 3 + b"\n\n"  # 10 bytes including the line end
         assert decode_chunks([stream], max_event_size=10) == ([E(data="xxx")], False)
         assert decode_chunks([stream], max_event_size=9) == ([], True)
+
+    @pytest.mark.parametrize("blank", [b"\n", b"\n\n", b"\r\n\r", b"\n\n\n"])
+    def test_blank_lines_between_events_do_not_count(self, blank: bytes) -> None:
+        """Extra blank lines before an event are not part of it, however the bytes arrive."""
+        stream = b"data: a\n\n" + blank + b"data: xxx\n\n"  # the second event is 10 bytes
+        for chunks in ([stream], bytewise(stream), [stream[:9], stream[9:]]):
+            assert decode_chunks(chunks, max_event_size=10) == ([E(data="a"), E(data="xxx")], False)
 
     def test_limit_is_per_event(self) -> None:
         """Many small events never add up to an error."""
@@ -209,11 +233,12 @@ class TestMaxEventSize:
         with pytest.raises(EventTooLargeError):
             SSEDecoder(max_event_size=100).feed(b": keep-alive\n" * 20)
 
-    def test_earlier_events_returned_then_error(self) -> None:
+    @pytest.mark.parametrize("blank", [b"\n", b"\n\n", b"\r\n\r\n"])
+    def test_earlier_events_returned_then_error(self, blank: bytes) -> None:
         """Events completed before the oversized one are returned; the next call raises."""
         decoder = SSEDecoder(max_event_size=20)
-        events = decoder.feed(b"data: a\n\ndata: b\n\ndata: " + b"y" * 50 + b"\n\n")
-        assert events == [E(data="a"), E(data="b")]
+        stream = b"data: a\n\ndata: b\n\n" + blank + b"data: " + b"y" * 50 + b"\n\ndata: c\n\n"
+        assert decoder.feed(stream) == [E(data="a"), E(data="b")]
         with pytest.raises(EventTooLargeError):
             decoder.feed(b"data: c\n\n")
         with pytest.raises(EventTooLargeError):
