@@ -310,6 +310,7 @@ class _Follower:
                     response.release()
                 else:
                     response.close()
+                await stream.aclose()
 
     def _note_progress(self, stream: EventStream) -> None:
         self.last_event_id = stream.last_event_id
