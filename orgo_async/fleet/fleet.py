@@ -94,7 +94,7 @@ class BuildFleet:
 
     async def __aenter__(self: _Self) -> _Self:
         if self._entered:
-            raise RuntimeError("a BuildFleet can be entered only once")
+            raise FleetClosedError("a BuildFleet can be entered only once")
         self._entered = True
         self._limiter = anyio.CapacityLimiter(self._concurrency)
         # Submissions need no await, so they go through an unbounded stream of jobs
@@ -227,7 +227,12 @@ class BuildFleet:
 
     def report(self) -> FleetReport:
         """The report of the builds that have ended so far (all of them, once finished)."""
-        end = self._finished_at if self._finished_at is not None else anyio.current_time()
+        if not self._entered:
+            end = self._started_at
+        elif self._finished_at is not None:
+            end = self._finished_at
+        else:
+            end = anyio.current_time()
         outcomes = [job.outcome for job in self._jobs.values() if job.outcome is not None]
         return FleetReport.from_outcomes(
             outcomes,
