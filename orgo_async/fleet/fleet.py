@@ -301,20 +301,22 @@ class BuildFleet:
                 await self._finish(job, job.conclude_cancelled(now=anyio.current_time()))
 
     async def _run(self, job: BuildJob) -> None:
+        # The slot is held until the terminal item is handed over, so builds ending
+        # while a consumer is slow cannot pile up as tasks beyond `concurrency`.
         try:
             outcome = await self._runner.run(job)
+            if outcome is None:
+                # Parked behind a twin of the same digest, whose end schedules it again;
+                # unless it was cancelled meanwhile, then the dispatcher settles it now.
+                if job.cancel_requested() and self._board.unpark(job):
+                    self._ready_send.send_nowait(job)
+                return
+            if job.claimed_digest is not None:
+                for twin in self._board.release(job.claimed_digest, job, built=outcome.ok):
+                    self._ready_send.send_nowait(twin)
+            await self._finish(job, outcome)
         finally:
             self._limiter.release_on_behalf_of(job)
-        if outcome is None:
-            # Parked behind a twin of the same digest, whose end schedules it again;
-            # unless it was cancelled meanwhile, then the dispatcher settles it now.
-            if job.cancel_requested() and self._board.unpark(job):
-                self._ready_send.send_nowait(job)
-            return
-        if job.claimed_digest is not None:
-            for twin in self._board.release(job.claimed_digest, job, built=outcome.ok):
-                self._ready_send.send_nowait(twin)
-        await self._finish(job, outcome)
 
     async def _finish(self, job: BuildJob, outcome: BuildOutcome) -> None:
         if job.finished:
