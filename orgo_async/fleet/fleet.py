@@ -220,7 +220,15 @@ class BuildFleet:
     # --- results -----------------------------------------------------------------------
 
     async def wait(self) -> FleetReport:
-        """Close submissions, wait for every build to end, and return the report."""
+        """Close submissions, wait for every build to end, and return the report.
+
+        Raises:
+            FleetClosedError: the fleet was never entered, so nothing could end.
+        """
+        if not self._entered:
+            raise FleetClosedError(
+                "the fleet is not entered; use it as `async with BuildFleet(...)`"
+            )
         self.close_submissions()
         await self._finished.wait()
         return self.report()
@@ -340,7 +348,12 @@ class BuildFleet:
             await job.hub.publish(item)
 
     def _finish_if_idle(self) -> None:
-        if not self._accepting and self._outstanding == 0 and self._finished_at is None:
+        if (
+            self._entered
+            and not self._accepting
+            and self._outstanding == 0
+            and self._finished_at is None
+        ):
             self._close_streams()
             self._mark_finished()
 

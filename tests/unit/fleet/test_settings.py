@@ -35,10 +35,16 @@ def test_bad_settings_raise_configuration_error(orgo: Orgo, settings: dict[str, 
         BuildFleet(orgo, **settings)
 
 
-def test_submit_before_entering_raises(orgo: Orgo) -> None:
-    """A fleet that was never entered takes no submissions."""
+async def test_a_fleet_never_entered_refuses_work(orgo: Orgo) -> None:
+    """A fleet that was never entered takes no submissions and cannot be waited on."""
+    fleet = BuildFleet(orgo)
     with pytest.raises(FleetClosedError, match="not entered"):
-        BuildFleet(orgo).submit("default/demo@1.0.0")
+        fleet.submit("default/demo@1.0.0")
+    fleet.close_submissions()
+    fleet.cancel()
+    with pytest.raises(FleetClosedError, match="not entered"):
+        await fleet.wait()
+    assert fleet.report().wall_time == 0.0
 
 
 async def test_entering_twice_raises_and_an_empty_fleet_reports_nothing(orgo: Orgo) -> None:
