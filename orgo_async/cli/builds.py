@@ -13,7 +13,7 @@ import anyio
 from orgo_async.cli.console import BuildView, make_view, outcome_from_info
 from orgo_async.cli.exits import ExitCode
 from orgo_async.cli.templates import check_distinct_refs, load_files, report_problems
-from orgo_async.errors import BuildError, NotFoundError
+from orgo_async.errors import APIConnectionError, BuildError, NotFoundError, StreamError
 from orgo_async.fleet.report import BuildOutcome
 from orgo_async.models import TERMINAL_STATUSES, BuildInfo
 from orgo_async.refs import TemplateRef
@@ -96,6 +96,8 @@ async def follow_build(
                         view.event(str(ref), event)
             except NotFoundError:
                 pass  # no log for this version; its status still says how it ended
+            except (StreamError, APIConnectionError):
+                pass  # reconnects gave up: the rest of the log is lost, not the build
             info = await _final_status(orgo, ref)
     except anyio.get_cancelled_exc_class():
         if cancel_on_interrupt:

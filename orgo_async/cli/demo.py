@@ -95,9 +95,10 @@ async def run_demo(args: argparse.Namespace, ctx: CLIContext) -> int:
         out.error(["demo: some builds did not end as expected:", *problems])
         return ExitCode.FAILED
     out.line()
+    pauses = report.totals.rate_limit_pauses
     out.line(
         f"demo passed in {report.wall_time:.1f}s: every build ended as expected "
-        f"({report.totals.rate_limit_pauses} capacity pauses handled)."
+        f"({pauses} capacity pause{'' if pauses == 1 else 's'} handled)."
     )
     return ExitCode.OK
 

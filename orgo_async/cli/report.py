@@ -33,7 +33,7 @@ def _rows(outcomes: list[BuildOutcome]) -> list[tuple[str, str, str, str, str]]:
             (o.digest or "")[:12],
             "" if o.ok else (o.error or ""),
         )
-        for o in sorted(outcomes, key=lambda o: o.ref)
+        for o in outcomes
     ]
 
 

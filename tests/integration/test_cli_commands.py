@@ -1,0 +1,260 @@
+"""Every ``orgo-async`` command, run in-process through ``main()`` against a live emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from orgo_async.cli.app import main
+from orgo_async.testing import EMULATOR_API_KEY, EMULATOR_FREE_PLAN_KEY
+from tests.integration.test_cli_support import Run, emulator_thread, write_template
+
+CLI = Callable[..., Run]
+
+
+@pytest.fixture
+def emulator_url() -> Iterator[str]:
+    """A fresh emulator with short builds, on a background thread."""
+    with emulator_thread(build_time=0.2, log_lines=12, seed=7) as url:
+        yield url
+
+
+@pytest.fixture
+def cli(
+    emulator_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> CLI:
+    """Run ``orgo-async`` in-process against the emulator, configured through the environment."""
+    monkeypatch.setenv("ORGO_API_KEY", EMULATOR_API_KEY)
+    monkeypatch.setenv("ORGO_BASE_URL", emulator_url)
+
+    def run(*argv: str) -> Run:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def test_validate_is_offline_and_reports_every_problem(cli: CLI, tmp_path: Path) -> None:
+    """validate needs no server and prints every problem with its file and field path."""
+    good = write_template(tmp_path, "good")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "api_version: orgo.ai/v1\nname: bad@1.0.0\nhardware:\n  cpu: 3\nfiles:\n  - inline: hi\n",
+        encoding="utf-8",
+    )
+    result = cli("--base-url", "http://127.0.0.1:9/api", "validate", str(good), str(bad))
+    assert result.code == 2
+    assert f"{good}: ok default/good@1.0.0 digest " in result.out
+    assert f"{bad}: hardware.cpu: cpu must be one of 1, 2, 4, 8, 16 [invalid_enum]" in result.err
+    assert f"{bad}: files[0].to: to is required [required]" in result.err
+
+
+def test_validate_reports_syntax_errors_with_line_and_column(cli: CLI, tmp_path: Path) -> None:
+    """A file that does not parse is reported as file:line:column."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("api_version: orgo.ai/v1\nname: [unclosed\n", encoding="utf-8")
+    result = cli("validate", str(broken))
+    assert result.code == 2
+    assert result.err.startswith(f"{broken}:3:1: ")
+    assert result.err.rstrip().endswith("[syntax]")
+
+
+def test_publish_get_versions_list_delete(cli: CLI, tmp_path: Path) -> None:
+    """The registry commands publish, show, list and delete a version."""
+    first = write_template(tmp_path, "registry", "1.0.0")
+    second = write_template(tmp_path, "registry", "1.1.0", apt=["htop"])
+    published = cli("publish", str(first), str(second))
+    assert published.code == 0, published.err
+    assert "published default/registry@1.0.0 digest " in published.out
+    assert "published default/registry@1.1.0 digest " in published.out
+
+    shown = cli("get", "registry@1.1.0")
+    assert shown.code == 0
+    assert "ref:       default/registry@1.1.0" in shown.out
+    assert "  apt:\n  - htop" in shown.out
+
+    versions = cli("versions", "default/registry")
+    assert versions.code == 0
+    assert versions.out.count("default/registry@1.") == 2
+
+    listing = cli("list", "--namespace", "default")
+    assert "default/registry@1.0.0" in listing.out
+
+    deleted = cli("delete", "registry@1.0.0")
+    assert (deleted.code, deleted.out) == (0, "deleted default/registry@1.0.0\n")
+    gone = cli("get", "registry@1.0.0")
+    assert gone.code == 1
+    assert gone.err.startswith("error: 404 GET ")
+    assert "Traceback" not in gone.err
+
+
+def test_publish_publishes_nothing_when_one_file_is_invalid(cli: CLI, tmp_path: Path) -> None:
+    """An invalid file stops the whole publish before any request."""
+    good = write_template(tmp_path, "untouched")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("api_version: orgo.ai/v1\nname: bad@1.0.0\nram: 3gb\n", encoding="utf-8")
+    result = cli("publish", str(good), str(bad))
+    assert result.code == 2
+    assert f"{bad}: " in result.err
+    assert "untouched" not in cli("list").out
+
+
+def test_publish_conflict_then_force(cli: CLI, tmp_path: Path) -> None:
+    """Identical content republishes fine; changed content is a 409 until --force."""
+    path = write_template(tmp_path, "conflicted")
+    assert cli("publish", str(path)).code == 0
+    assert cli("publish", str(path)).code == 0
+    write_template(tmp_path, "conflicted", apt=["git"])
+    conflict = cli("publish", str(path))
+    assert conflict.code == 1
+    assert conflict.err.startswith("error: 409 POST ")
+    assert len(conflict.err.splitlines()) == 1
+    assert cli("publish", "--force", str(path)).code == 0
+
+
+def test_build_follow_ready_prints_plain_log_and_summary(cli: CLI, tmp_path: Path) -> None:
+    """Following a build without a terminal prints ref | phase | line and the outcome."""
+    path = write_template(tmp_path, "follow", apt=["htop"])
+    assert cli("publish", str(path)).code == 0
+    result = cli("build", "follow@1.0.0", "--follow")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert all(line.startswith("default/follow@1.0.0 | ") for line in lines)
+    assert any(" | install | [apt] " in line for line in lines)
+    assert lines[-1].startswith("default/follow@1.0.0 | ready | ready in ")
+    assert "\x1b[" not in result.out
+
+
+def test_build_of_a_failing_template_exits_1(cli: CLI, tmp_path: Path) -> None:
+    """A build whose step exits 1 ends failed and the command exits 1."""
+    path = write_template(tmp_path, "failing", run=["echo hi", "exit 1"])
+    result = cli("publish", "--build", str(path))
+    assert result.code == 1
+    assert " | ERROR: " in result.out
+    assert "default/failing@1.0.0 | failed | failed after " in result.out
+
+
+def test_second_template_with_the_same_digest_reuses_the_golden(cli: CLI, tmp_path: Path) -> None:
+    """Building a version whose digest is already built answers reused at once."""
+    first = write_template(tmp_path, "twin-a", apt=["jq"])
+    second = write_template(tmp_path, "twin-b", "2.0.0", apt=["jq"])
+    assert cli("publish", "--build", str(first)).code == 0
+    assert cli("publish", str(second)).code == 0
+    result = cli("build", "twin-b@2.0.0", "--follow")
+    assert result.code == 0
+    assert "reused the golden snapshot" in result.out
+    status = cli("status", "twin-b@2.0.0")
+    assert "default/twin-b@2.0.0: ready (reused golden snapshot" in status.out
+
+
+def test_build_without_follow_then_logs_and_cancel(cli: CLI, tmp_path: Path) -> None:
+    """build returns at once; logs replays the whole log; cancel when idle is no error."""
+    path = write_template(tmp_path, "later", apt=["curl"])
+    assert cli("publish", str(path)).code == 0
+    started = cli("build", "later@1.0.0")
+    assert started.code == 0
+    assert started.out.startswith("default/later@1.0.0: building")
+    logs = cli("logs", "later@1.0.0")
+    assert logs.code == 0
+    assert logs.out.splitlines()[-1].startswith("default/later@1.0.0 | ready | ")
+    idle = cli("cancel", "later@1.0.0")
+    assert (idle.code, idle.out) == (0, "default/later@1.0.0: nothing is building\n")
+
+
+def test_json_output_is_json_lines(cli: CLI, tmp_path: Path) -> None:
+    """--json prints one typed JSON object per line: the build, its events and outcome."""
+    path = write_template(tmp_path, "jsonic", apt=["htop"])
+    assert cli("publish", str(path)).code == 0
+    result = cli("--json", "build", "jsonic@1.0.0", "--follow")
+    assert result.code == 0
+    records = result.records()
+    kinds = [record["type"] for record in records]
+    assert kinds[0] == "build"
+    assert kinds[-1] == "outcome"
+    assert set(kinds[1:-1]) == {"event"}
+    assert records[-1]["ok"] is True
+    assert records[-2]["phase"] == "ready"
+
+
+def test_fleet_builds_a_directory_and_writes_the_report(cli: CLI, tmp_path: Path) -> None:
+    """fleet builds every file of a directory, exits 1 for the failure, writes JSON."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    write_template(folder, "fleet-a", apt=["htop"])
+    write_template(folder, "fleet-b", apt=["htop"])  # same digest as fleet-a
+    write_template(folder, "fleet-c", run=["exit 1"])
+    report = tmp_path / "report.json"
+    result = cli("fleet", str(folder), "--concurrency", "2", "--report", str(report))
+    assert result.code == 1, result.err
+    assert "3 builds: 1 ready, 1 reused, 1 failed" in result.out
+    data = msgspec.json.decode(report.read_bytes())
+    assert data["ok"] is False
+    statuses = {ref: build["status"] for ref, build in data["builds"].items()}
+    assert statuses["default/fleet-c@1.0.0"] == "failed"
+    assert sorted(statuses.values()) == ["failed", "ready", "reused"]
+
+
+def test_fleet_refuses_two_files_with_one_ref(cli: CLI, tmp_path: Path) -> None:
+    """Two files with different content at one ref are refused before publishing."""
+    write_template(tmp_path, "same", filename="a.yaml")
+    write_template(tmp_path, "same", apt=["git"], filename="b.yaml")
+    result = cli("fleet", str(tmp_path))
+    assert result.code == 2
+    assert "[duplicate_ref]" in result.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        pytest.param(("get", "not a ref"), 2, "invalid template ref", id="bad-ref"),
+        pytest.param(("--api-key", "sk_wrong", "list"), 2, "error: 401 GET ", id="wrong-key"),
+        pytest.param(
+            ("--api-key", EMULATOR_FREE_PLAN_KEY, "build", "x@1.0.0"),
+            2,
+            "error: 403 POST ",
+            id="free-plan",
+        ),
+        pytest.param(("status", "missing@1.0.0"), 1, "error: 404 GET ", id="not-found"),
+        pytest.param(
+            ("--base-url", "http://127.0.0.1:9/api", "list"),
+            1,
+            "error: cannot reach the Orgo API",
+            id="unreachable",
+        ),
+    ],
+)
+def test_errors_print_one_line_and_exit_code(
+    cli: CLI, argv: tuple[str, ...], code: int, message: str
+) -> None:
+    """API and input errors print one clear line, no traceback, with the documented code."""
+    result = cli(*argv)
+    assert result.code == code
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_missing_api_key_is_a_usage_error(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a key the client refuses to start and the command exits 2."""
+    monkeypatch.delenv("ORGO_API_KEY")
+    result = cli("list")
+    assert result.code == 2
+    assert "api key" in result.err.lower()
+
+
+def test_usage_error_exits_2(cli: CLI) -> None:
+    """An unknown command is a usage error."""
+    assert cli("explode").code == 2
+
+
+def test_json_errors_go_to_stderr_as_json(cli: CLI) -> None:
+    """With --json an error is one JSON object on stderr with its exit code."""
+    result = cli("--json", "status", "missing@1.0.0")
+    assert result.code == 1
+    error = msgspec.json.decode(result.err)
+    assert error["type"] == "error"
+    assert error["kind"] == "NotFoundError"
+    assert error["exit_code"] == 1
