@@ -10,6 +10,7 @@ and whether the client hung up, so a test can prove the client stopped reading e
 from __future__ import annotations
 
 import enum
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Hostility(str, enum.Enum):
     WRONG_SHAPE = "valid JSON of the wrong shape"
     TRUNCATED = "a body cut short of its Content-Length"
     SILENT = "accepts the request and never answers"
+    GZIP_BOMB = "a small gzip body that inflates far beyond any limit"
 
 
 @dataclass
@@ -144,6 +146,34 @@ async def _silent(srv: HostileServer, request: web.Request) -> web.StreamRespons
     return web.Response(status=204)
 
 
+def _gzip_bomb_body() -> bytes:
+    # Zeros compress about 1000:1, so this 256 KiB body inflates to HOSTILE_BYTES.
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    parts = [compressor.compress(b'{"ref": "')]
+    parts += [compressor.compress(zeros) for _ in range(HOSTILE_BYTES // len(zeros))]
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+_GZIP_BOMB: list[bytes] = []  # built on first use: compressing takes a moment
+
+
+async def _gzip_bomb(srv: HostileServer, request: web.Request) -> web.StreamResponse:
+    if not _GZIP_BOMB:
+        _GZIP_BOMB.append(_gzip_bomb_body())
+    body = _GZIP_BOMB[0]
+    response = web.StreamResponse(
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    )
+    response.content_length = len(body)
+    await response.prepare(request)
+    for start in range(0, len(body), 16 * 1024):
+        await response.write(body[start : start + 16 * 1024])
+        srv.bytes_sent += min(16 * 1024, len(body) - start)
+    return response
+
+
 _ANSWERS = {
     Hostility.FLOOD_JSON: _flood_json,
     Hostility.HUGE_DECLARED_LENGTH: _huge_declared_length,
@@ -153,6 +183,7 @@ _ANSWERS = {
     Hostility.WRONG_SHAPE: _wrong_shape,
     Hostility.TRUNCATED: _truncated,
     Hostility.SILENT: _silent,
+    Hostility.GZIP_BOMB: _gzip_bomb,
 }
 
 

@@ -73,6 +73,7 @@ async def _drain(source: EventSource) -> list[ServerSentEvent]:
         pytest.param(
             Hostility.HTML_FOR_JSON, APIResponseValidationError, 1, True, id="html-for-json"
         ),
+        pytest.param(Hostility.GZIP_BOMB, APIResponseValidationError, 1, False, id="gzip-bomb"),
         pytest.param(Hostility.WRONG_SHAPE, APIResponseValidationError, 1, True, id="wrong-shape"),
         # A cut body may be a network blip: a read is retried, then the error is raised.
         pytest.param(Hostility.TRUNCATED, APIConnectionError, 3, False, id="truncated-body"),
