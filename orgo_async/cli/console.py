@@ -126,7 +126,8 @@ class PlainView:
 
     def finished(self, outcome: BuildOutcome) -> None:
         """Write the outcome line."""
-        self._stream.write(f"{outcome.ref} | {outcome.status} | {summary(outcome)}\n")
+        digest = f" (digest {outcome.digest[:12]})" if outcome.digest and outcome.ok else ""
+        self._stream.write(f"{outcome.ref} | {outcome.status} | {summary(outcome)}{digest}\n")
         self._stream.flush()
 
     def close(self) -> None:
@@ -171,8 +172,7 @@ def summary(outcome: BuildOutcome) -> str:
     if outcome.status == "ready":
         return f"ready in {took}"
     if outcome.status == "reused":
-        digest = f" {outcome.digest[:12]}" if outcome.digest else ""
-        return f"ready at once: reused the golden snapshot{digest}"
+        return "ready at once: reused the golden snapshot"
     if outcome.status == "cancelled":
         return f"cancelled after {took}"
     if outcome.status == "timeout":

@@ -98,7 +98,7 @@ def test_rich_log_names_the_ref_once_a_second_build_appears(make_event: EventFac
         ),
         pytest.param(
             BuildOutcome(ref=REF, status="reused", digest="b" * 64, reused=True, wall_time=0.1),
-            f"✔ {REF} ready at once: reused the golden snapshot bbbbbbbbbbbb",
+            f"✔ {REF} ready at once: reused the golden snapshot (digest bbbbbbbbbbbb)",
             id="reused",
         ),
         pytest.param(

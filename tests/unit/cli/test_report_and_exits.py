@@ -51,8 +51,8 @@ def test_totals_line(statuses: list[str], expected: str) -> None:
     )
 
 
-def test_plain_report_is_aligned_and_sorted() -> None:
-    """The plain report aligns its columns, sorts by ref and ends with the totals."""
+def test_plain_report_is_aligned_in_given_order() -> None:
+    """The plain report aligns its columns, keeps the outcomes' order, ends with the totals."""
     lines = plain_report(
         [
             outcome("default/zeta@1.0.0", "failed", error="boom"),
@@ -61,8 +61,8 @@ def test_plain_report_is_aligned_and_sorted() -> None:
     )
     assert lines == [
         "REF                 RESULT  TIME  DIGEST        ERROR",
-        "default/a@1.0.0     ready   1.0s  ffffffffffff",
         "default/zeta@1.0.0  failed  1.0s                boom",
+        "default/a@1.0.0     ready   1.0s  ffffffffffff",
         "2 builds: 1 ready, 1 failed",
     ]
 
