@@ -67,6 +67,17 @@ def test_validate_of_an_invalid_file_exits_2_with_every_problem(tmp_path: Path) 
     assert f"{bad}: hardware.ram_gb: " in result.stderr
 
 
+def test_publish_build_of_several_files_runs_a_fleet(tmp_path: Path) -> None:
+    """publish --build with several files builds them as a fleet and prints its report."""
+    first = write_template(tmp_path, "pair-a", apt=["htop"])
+    second = write_template(tmp_path, "pair-b", apt=["jq"])
+    with emulator_thread(build_time=0.2, log_lines=10) as url:
+        env = {"ORGO_API_KEY": EMULATOR_API_KEY, "ORGO_BASE_URL": url}
+        result = run_cli("publish", "--build", str(first), str(second), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "2 builds: 2 ready" in result.stdout
+
+
 def test_failing_build_exits_1_and_json_lines_parse(tmp_path: Path) -> None:
     """A failing build exits 1; with --json every stdout line is a JSON object."""
     path = write_template(tmp_path, "sub-failing", run=["exit 1"])
@@ -111,3 +122,43 @@ def test_ctrl_c_cancels_the_followed_build_and_exits_130(
     capsys.readouterr()
     assert main(["status", "interrupted@1.0.0"]) == 0
     assert "failed (error: cancelled)" in capsys.readouterr().out
+
+
+def test_ctrl_c_cancels_every_build_of_a_fleet(
+    emulator_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SIGINT during fleet cancels every build it started on the server, then exits 130."""
+    monkeypatch.setenv("ORGO_API_KEY", EMULATOR_API_KEY)
+    monkeypatch.setenv("ORGO_BASE_URL", emulator_url)
+    refs = {f"default/halted-{i}@1.0.0" for i in range(2)}
+    for i in range(2):
+        write_template(tmp_path, f"halted-{i}", apt=[f"pkg{i}"])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orgo_async.cli", "fleet", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert process.stdout is not None
+        logging: set[str] = set()
+        while logging != refs:  # both builds run once each has logged a line
+            line = process.stdout.readline()
+            assert line, "the fleet ended before both builds logged"
+            ref, kind, _ = line.split(" | ", 2)
+            if kind != "state":
+                logging.add(ref)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=PROCESS_TIMEOUT) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+    capsys.readouterr()
+    for ref in sorted(refs):
+        assert main(["status", ref]) == 0
+        assert "failed (error: cancelled)" in capsys.readouterr().out
