@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,7 +90,7 @@ async def follow_build(
             info = started  # a reused golden: ready at once, nothing to stream
         else:
             try:
-                async with aclosing(orgo.builds.events(ref)) as events:
+                async with orgo.builds.events(ref) as events:
                     async for event in events:
                         view.event(str(ref), event)
             except NotFoundError:
@@ -110,7 +109,10 @@ async def follow_build(
 
 
 async def _final_status(orgo: Orgo, ref: TemplateRef) -> BuildInfo:
-    """The build's status once it has ended; the stream can close a moment before it settles."""
+    """The build's status once it has ended; the stream can end a moment before it settles.
+
+    ``wait()`` raises for a build that did not end ready; its error carries the status.
+    """
     info = await orgo.builds.status(ref)
     if info.status in TERMINAL_STATUSES:
         return info
@@ -177,7 +179,7 @@ async def run_logs(args: argparse.Namespace, ctx: CLIContext) -> int:
     ref = TemplateRef.parse(args.ref)
     view = make_view(ctx.output)
     try:
-        async with ctx.client() as orgo, aclosing(orgo.builds.events(ref)) as events:
+        async with ctx.client() as orgo, orgo.builds.events(ref) as events:
             async for event in events:
                 view.event(str(ref), event)
     finally:
