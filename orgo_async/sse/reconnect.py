@@ -18,6 +18,7 @@ from orgo_async._transport import status_error
 from orgo_async.errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     RateLimitError,
@@ -351,8 +352,14 @@ class _Follower:
         timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
         try:
             with anyio.fail_after(self._connect_timeout):
+                # Redirects are refused, as the client's transport refuses them: a
+                # redirect would carry the caller's headers (an API key) elsewhere.
                 response = await self._session.get(
-                    self._url, headers=headers, params=self._params, timeout=timeout
+                    self._url,
+                    headers=headers,
+                    params=self._params,
+                    timeout=timeout,
+                    allow_redirects=False,
                 )
         except (asyncio.TimeoutError, TimeoutError) as exc:
             raise APITimeoutError(
@@ -367,6 +374,15 @@ class _Follower:
             return None
         if response.status >= 400:
             raise await _status_error(response)
+        if response.status >= 300:
+            response.release()
+            raise APIResponseValidationError(
+                f"event stream answered {response.status} redirecting to "
+                f"{response.headers.get('Location', 'nowhere')!r}; redirects are not followed",
+                method="GET",
+                url=self._url,
+                status_code=response.status,
+            )
         return response
 
 

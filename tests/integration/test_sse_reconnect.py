@@ -392,3 +392,16 @@ async def test_aclose_is_idempotent(session: aiohttp.ClientSession) -> None:
         assert [event async for event in source] == []
         with anyio.fail_after(5):
             await server.disconnected.wait()
+
+
+async def test_redirects_are_refused(session: aiohttp.ClientSession, policy: RetryPolicy) -> None:
+    """A redirect is not followed (it would carry the caller's headers elsewhere)."""
+
+    async def handler(request: web.Request, _: SSEServer) -> web.StreamResponse:
+        raise web.HTTPFound("http://example.invalid/stream")
+
+    async with serve(handler) as server:
+        with pytest.raises(APIResponseValidationError, match="302") as caught:
+            await _drain(stream_events(session, server.url, retry_policy=policy), [])
+    assert caught.value.status_code == 302
+    assert len(server.requests) == 1

@@ -18,6 +18,7 @@ class SSEServer:
     """What the test's handler needs: the requests seen, and an event per dropped client."""
 
     url: str = ""
+    base_url: str = ""
     requests: list[CIMultiDictProxy[str]] = field(default_factory=list)
     disconnected: anyio.Event = field(default_factory=anyio.Event)
 
@@ -43,7 +44,10 @@ async def cut(request: web.Request, response: web.StreamResponse) -> web.StreamR
 
 @asynccontextmanager
 async def serve(handler: Handler) -> AsyncIterator[SSEServer]:
-    """Run ``handler`` for every GET on 127.0.0.1 at a free port; yields the server state."""
+    """Run ``handler`` for every GET on 127.0.0.1 at a free port; yields the server state.
+
+    ``state.url`` is a stream URL; any other path below ``state.base_url`` works too.
+    """
     state = SSEServer()
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
@@ -55,7 +59,7 @@ async def serve(handler: Handler) -> AsyncIterator[SSEServer]:
             state.disconnected.set()
 
     app = web.Application()
-    app.router.add_get("/stream", endpoint)
+    app.router.add_get("/{path:.*}", endpoint)
     # handler_cancellation: a handler streaming to a client that left is cancelled, as
     # a production server would do, so the tests can observe the connection was released.
     runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0)
@@ -63,7 +67,8 @@ async def serve(handler: Handler) -> AsyncIterator[SSEServer]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    state.url = f"http://127.0.0.1:{port}/stream"
+    state.base_url = f"http://127.0.0.1:{port}"
+    state.url = f"{state.base_url}/stream"
     try:
         yield state
     finally:
