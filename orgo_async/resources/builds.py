@@ -7,11 +7,17 @@ from typing import Final
 import msgspec
 
 from orgo_async._timeout import Timeout
-from orgo_async._transport import Request
+from orgo_async._transport import Request, check_max_retries
 from orgo_async.errors import NotFoundError
 from orgo_async.models import BuildInfo, CancelResult
 from orgo_async.refs import TemplateRef
 from orgo_async.resources._base import Resource
+from orgo_async.resources.build_logs import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_STREAM_RECONNECTS,
+    BuildEvents,
+    wait_for_build,
+)
 
 __all__ = ["Builds"]
 
@@ -87,3 +93,68 @@ class Builds(Resource):
                 return CancelResult(status="idle")
             raise
         return response.decode(_CANCEL)
+
+    def events(
+        self,
+        ref: str | TemplateRef,
+        *,
+        last_event_id: str | None = None,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        max_retries: int | None = None,
+    ) -> BuildEvents:
+        """Follow ``ref``'s build log: typed events from the first line to the last.
+
+        Iterate with ``async for``, preferably inside ``async with``; the iteration ends
+        after the final line (phase ``ready``, ``cancel`` or ``timeout``, or a
+        ``level="error"`` line). A late subscriber gets the whole log from the start. A
+        dropped connection is reopened after the server's ``retry:`` delay and resumes
+        after the last line received, so no line is lost or repeated.
+
+        Args:
+            ref: the template version whose build to follow.
+            last_event_id: resume after this frame (``BuildEvents.last_event_id``).
+            idle_timeout: seconds without a byte (keep-alives count) before the
+                connection is reopened; a second silence in a row raises
+                :class:`~orgo_async.APITimeoutError`. ``None`` waits forever.
+            max_retries: reconnects in a row without a new line before giving up.
+
+        Raises:
+            NotFoundError: no such version, or it was never built.
+            EventDecodeError: a frame is not a valid BuildEvent.
+            APIConnectionError: the stream kept dropping without progress.
+        """
+        return BuildEvents(
+            self._transport,
+            ref,
+            last_event_id=last_event_id,
+            idle_timeout=idle_timeout,
+            max_reconnects=(
+                DEFAULT_STREAM_RECONNECTS if max_retries is None else check_max_retries(max_retries)
+            ),
+        )
+
+    async def wait(
+        self,
+        ref: str | TemplateRef,
+        *,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> BuildInfo:
+        """Wait until ``ref``'s build ends; returns its final status when ``ready``.
+
+        Follows the build log, and polls the status with backoff when the log cannot be
+        streamed (404, 5xx, a stream that keeps dropping). If the waiting task is
+        cancelled, the build is cancelled on the server too (shielded, within 5 s).
+
+        Args:
+            ref: the template version whose build to wait for.
+            timeout: the longest wait in seconds; ``None`` waits for as long as it takes.
+            cancel_on_timeout: cancel the build on the server when ``timeout`` elapses.
+
+        Raises:
+            BuildFailedError: the build failed; ``error`` and ``last_lines`` say why.
+            BuildCancelledError: the build was cancelled.
+            BuildTimeoutError: the build timed out on the server, or ``timeout`` elapsed.
+            BuildError: there is no build to wait for (status ``not_built``).
+        """
+        return await wait_for_build(self, ref, within=timeout, cancel_on_timeout=cancel_on_timeout)

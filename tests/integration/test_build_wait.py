@@ -1,0 +1,205 @@
+"""``orgo.builds.wait`` against the emulator: every ending, the polling fallback, cancellation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import anyio
+import msgspec
+import pytest
+
+from orgo_async._client import Orgo
+from orgo_async.errors import (
+    BuildCancelledError,
+    BuildError,
+    BuildFailedError,
+    BuildTimeoutError,
+)
+from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
+
+pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
+
+DOCUMENT = """\
+api_version: orgo.ai/v1
+name: waited@1.0.0
+cpu: 2
+ram: 4gb
+build:
+  apt: [curl]
+  run: ["echo hello"]
+"""
+REF = "default/waited@1.0.0"
+EVENTS_ROUTE = "GET /templates/{namespace}/{name}/{version}/build/events"
+STATUS_ROUTE = "GET /templates/{namespace}/{name}/{version}/build"
+CANCEL_ROUTE = "DELETE /templates/{namespace}/{name}/{version}/build"
+
+
+@asynccontextmanager
+async def _published(document: str = DOCUMENT, **emulator: Any) -> AsyncIterator[tuple[str, Orgo]]:
+    """An emulator with ``document`` published, and a client whose retries never sleep."""
+    async with (
+        run_emulator(**emulator) as url,
+        Orgo(EMULATOR_API_KEY, url, retry=no_wait_retries()) as orgo,
+    ):
+        await orgo.templates.publish(document)
+        yield url, orgo
+
+
+async def _control(method: str, url: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else msgspec.json.encode(body)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{url}/_emulator{path}", data=data) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return msgspec.json.decode(await response.read())
+
+
+async def _requests(url: str, route: str) -> dict[str, int]:
+    report = await _control("GET", url, "/stats")
+    counts: dict[str, int] = report["requests"].get(route, {})
+    return counts
+
+
+async def test_ready() -> None:
+    """A build that succeeds returns its final BuildInfo."""
+    async with _published(build_time=0.3) as (_, orgo):
+        await orgo.builds.start(REF)
+        info = await orgo.builds.wait(REF)
+    assert info.status == "ready"
+    assert info.golden_dir is not None
+
+
+async def test_reused_golden_needs_no_stream() -> None:
+    """A ready build returns at once from its status, without opening the log."""
+    async with _published() as (url, orgo):
+        await orgo.builds.start(REF)
+        await orgo.builds.wait(REF)
+        before = await _requests(url, EVENTS_ROUTE)
+        info = await orgo.builds.wait(REF)
+        assert await _requests(url, EVENTS_ROUTE) == before
+    assert info.status == "ready"
+
+
+async def test_failed_build_raises_with_error_and_last_lines() -> None:
+    """A failing build raises BuildFailedError with the server's error and the log's tail."""
+    failing = DOCUMENT.replace('"echo hello"', '"exit 3"')
+    async with _published(failing, build_time=0.3) as (_, orgo):
+        await orgo.builds.start(REF)
+        with pytest.raises(BuildFailedError) as caught:
+            await orgo.builds.wait(REF)
+    error = caught.value
+    assert error.error is not None
+    assert "exit 3" in error.error
+    assert error.info is not None
+    assert error.info.status == "failed"
+    assert error.last_lines[-1].level == "error"
+    assert 0 < len(error.last_lines) <= 20
+
+
+async def test_build_cancelled_elsewhere() -> None:
+    """A build cancelled by someone else raises BuildCancelledError in the waiter."""
+    outcome: list[BaseException] = []
+
+    async def waiter(orgo: Orgo) -> None:
+        try:
+            await orgo.builds.wait(REF)
+        except BuildError as exc:
+            outcome.append(exc)
+
+    async with _published(build_time=5) as (_, orgo):
+        await orgo.builds.start(REF)
+        async with orgo.builds.events(REF) as events:
+            await anext(events)  # the build is running and logging
+        async with anyio.create_task_group() as group:
+            group.start_soon(waiter, orgo)
+            await orgo.builds.cancel(REF)
+    assert [type(exc) for exc in outcome] == [BuildCancelledError]
+
+
+async def test_server_side_timeout() -> None:
+    """A build the server times out raises BuildTimeoutError carrying the final status."""
+    async with _published(build_time=30, build_timeout=0.4) as (_, orgo):
+        await orgo.builds.start(REF)
+        with pytest.raises(BuildTimeoutError) as caught:
+            await orgo.builds.wait(REF)
+    assert caught.value.info is not None
+    assert caught.value.info.error == "timeout"
+    assert caught.value.last_lines[-1].phase == "timeout"
+
+
+@pytest.mark.parametrize(
+    ("cancel_on_timeout", "status_after"),
+    [
+        pytest.param(False, ("building", None), id="left-running"),
+        pytest.param(True, ("failed", "cancelled"), id="cancelled"),
+    ],
+)
+async def test_wait_timeout(cancel_on_timeout: bool, status_after: tuple[str, str | None]) -> None:
+    """wait(timeout=) gives up with BuildTimeoutError, cancelling the build only if asked."""
+    async with _published(build_time=30) as (url, orgo):
+        await orgo.builds.start(REF)
+        with pytest.raises(BuildTimeoutError, match="gave up waiting"):
+            await orgo.builds.wait(REF, timeout=0.3, cancel_on_timeout=cancel_on_timeout)
+        after = await orgo.builds.status(REF)
+        cancels = await _requests(url, CANCEL_ROUTE)
+    assert (after.status, after.error) == status_after
+    assert cancels == ({"202": 1} if cancel_on_timeout else {})
+
+
+async def test_cancelling_the_waiting_task_cancels_the_build() -> None:
+    """When the awaiting task is cancelled, the build is cancelled on the server too."""
+    async with _published(build_time=30) as (url, orgo):
+        await orgo.builds.start(REF)
+        with anyio.move_on_after(0.3) as scope:
+            await orgo.builds.wait(REF)
+        after = await orgo.builds.status(REF)
+        cancels = await _requests(url, CANCEL_ROUTE)
+    assert scope.cancelled_caught
+    assert (after.status, after.error) == ("failed", "cancelled")
+    assert cancels == {"202": 1}
+
+
+@pytest.mark.parametrize(
+    ("status", "count"),
+    [
+        pytest.param(404, 1, id="404"),
+        pytest.param(503, 50, id="503-every-time"),
+    ],
+)
+async def test_falls_back_to_polling_when_the_log_is_unavailable(status: int, count: int) -> None:
+    """With the events endpoint failing, wait() polls the status to the build's end."""
+    async with _published(build_time=0.6) as (url, orgo):
+        await orgo.builds.start(REF)
+        await _control(
+            "POST", url, "/inject", {"route": EVENTS_ROUTE, "status": status, "count": count}
+        )
+        info = await orgo.builds.wait(REF)
+        events = await _requests(url, EVENTS_ROUTE)
+        polls = await _requests(url, STATUS_ROUTE)
+    assert info.status == "ready"
+    assert events == {str(status): 1 if count == 1 else 9}
+    assert polls["200"] >= 2
+
+
+async def test_cut_streams_do_not_disturb_the_wait() -> None:
+    """Streams cut mid-frame are resumed; the wait still ends with the build."""
+    async with _published(build_time=0.5, log_lines=30, drop_stream=0.1, seed=3) as (url, orgo):
+        await orgo.builds.start(REF)
+        info = await orgo.builds.wait(REF)
+        report = await _control("GET", url, "/stats")
+    assert info.status == "ready"
+    assert report["streams"]["cut"] > 0
+
+
+async def test_nothing_to_wait_for() -> None:
+    """A version that was never built raises BuildError (not a failure) at once."""
+    async with _published() as (_, orgo):
+        with pytest.raises(BuildError, match="no build to wait for") as caught:
+            await orgo.builds.wait(REF)
+    assert type(caught.value) is BuildError
+    assert caught.value.info is not None
+    assert caught.value.info.status == "not_built"
