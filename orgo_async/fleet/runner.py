@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing, suppress
+from contextlib import suppress
 
 import anyio
 
 from orgo_async._client import Orgo
 from orgo_async.errors import (
     APIConnectionError,
+    BuildError,
     InternalServerError,
     OrgoError,
     RateLimitError,
@@ -152,19 +153,29 @@ class BuildRunner:
         """Forward the build's log until it ends; its final status, or ``None`` on timeout."""
         with anyio.move_on_after(self._build_timeout) as deadline:
             try:
-                async with aclosing(self._orgo.builds.events(job.ref)) as events:
+                async with self._orgo.builds.events(job.ref) as events:
                     async for event in events:
                         await self._emit(job, FleetEvent(ref=job.name, kind="log", event=event))
             except (StreamError, APIConnectionError):
                 # The log is lost past this point, not the build: wait for its end instead.
-                return await self._orgo.builds.wait(job.ref)
+                return await self._settle(job)
             info = await self._orgo.builds.status(job.ref)
             if info.status == "building":
-                info = await self._orgo.builds.wait(job.ref)
+                # The log's last line can come a moment before the status settles.
+                info = await self._settle(job)
             return info
         assert deadline.cancelled_caught
         await self._abandon(job)
         return None
+
+    async def _settle(self, job: BuildJob) -> BuildInfo:
+        """The build's final status, as ``orgo.builds.wait`` finds it (its errors undone)."""
+        try:
+            return await self._orgo.builds.wait(job.ref)
+        except BuildError as exc:
+            if exc.info is None:
+                raise
+            return exc.info
 
     async def _enter(self, job: BuildJob, state: BuildState) -> None:
         await self._emit(job, FleetEvent(ref=job.name, kind=state))

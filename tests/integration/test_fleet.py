@@ -104,7 +104,8 @@ def log_lines(items: list[FleetEvent]) -> list[BuildEvent]:
 
 async def full_log(orgo: Orgo, ref: str) -> list[BuildEvent]:
     """The build's whole log as the server replays it to a late subscriber."""
-    return [event async for event in orgo.builds.events(ref)]
+    async with orgo.builds.events(ref) as events:
+        return [event async for event in events]
 
 
 TERMINAL_KINDS: set[BuildState] = {"ready", "reused", "failed", "cancelled", "timeout"}
