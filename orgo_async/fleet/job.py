@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 import anyio.lowlevel
@@ -18,7 +18,7 @@ from orgo_async.refs import TemplateRef
 __all__ = ["BuildHandle", "BuildJob"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BuildJob:
     """Everything the fleet tracks about one ref, from submit to outcome."""
 
@@ -46,7 +46,8 @@ class BuildJob:
     hub: EventHub | None = None
     # Made only when someone waits on this one build: thousands of queued jobs need none.
     done: anyio.Event | None = None
-
+    name: str = field(init=False)
+    """The ref as text, as events and outcomes carry it."""
     _document_digest: str | None = None
 
     def document_digest(self) -> str:
@@ -56,10 +57,8 @@ class BuildJob:
             self._document_digest = template_digest(self.template)
         return self._document_digest
 
-    @property
-    def name(self) -> str:
-        """The ref as text, as events and outcomes carry it."""
-        return str(self.ref)
+    def __post_init__(self) -> None:
+        self.name = str(self.ref)
 
     def cancel_requested(self) -> bool:
         """Whether the job was asked to stop (it may still be settling)."""
@@ -128,6 +127,8 @@ class BuildHandle:
 
     Submitting the same ref again returns the same handle, so duplicates share one outcome.
     """
+
+    __slots__ = ("_cancel", "_job")
 
     def __init__(self, job: BuildJob, cancel: Callable[[BuildJob], None]):
         self._job = job

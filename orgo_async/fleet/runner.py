@@ -151,22 +151,28 @@ class BuildRunner:
 
     async def _follow(self, job: BuildJob) -> BuildInfo | None:
         """Forward the build's log until it ends; its final status, or ``None`` on timeout."""
+        if self._build_timeout is None:
+            return await self._watch(job)
         with anyio.move_on_after(self._build_timeout) as deadline:
-            try:
-                async with self._orgo.builds.events(job.ref) as events:
-                    async for event in events:
-                        await self._emit(job, FleetEvent(ref=job.name, kind="log", event=event))
-            except (StreamError, APIConnectionError):
-                # The log is lost past this point, not the build: wait for its end instead.
-                return await self._settle(job)
-            info = await self._orgo.builds.status(job.ref)
-            if info.status == "building":
-                # The log's last line can come a moment before the status settles.
-                info = await self._settle(job)
-            return info
+            return await self._watch(job)
         assert deadline.cancelled_caught
         await self._abandon(job)
         return None
+
+    async def _watch(self, job: BuildJob) -> BuildInfo:
+        name = job.name
+        try:
+            async with self._orgo.builds.events(job.ref) as events:
+                async for event in events:
+                    await self._emit(job, FleetEvent(ref=name, kind="log", event=event))
+        except (StreamError, APIConnectionError):
+            # The log is lost past this point, not the build: wait for its end instead.
+            return await self._settle(job)
+        info = await self._orgo.builds.status(job.ref)
+        if info.status == "building":
+            # The log's last line can come a moment before the status settles.
+            info = await self._settle(job)
+        return info
 
     async def _settle(self, job: BuildJob) -> BuildInfo:
         """The build's final status, as ``orgo.builds.wait`` finds it (its errors undone)."""
