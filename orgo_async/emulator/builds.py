@@ -313,11 +313,18 @@ class Builds:
                 # As fast as possible, yet never inside the request that started the build,
                 # and other requests and streams keep being served.
                 await anyio.lowlevel.checkpoint()
+            if record.status != "building":
+                return  # settled (cancelled) while this task was ready to resume; see below
             record.say(line.level, line.phase, line.line, line.source)
             if line.failure is not None:
                 self._settle(record, "failed", error=line.failure)
                 return
         await _sleep_until(started + build_time)
+        # A cancel request can settle the build in the loop iteration where this task's
+        # sleep ended: anyio interrupts a task only at its next checkpoint, so the task
+        # resumes normally and must not write to the ended log.
+        if record.status != "building":
+            return
         elapsed = anyio.current_time() - started
         golden = Golden(policy.GOLDEN_DIR_PREFIX + record.digest, round(elapsed * 1000))
         self.goldens[record.digest] = golden
