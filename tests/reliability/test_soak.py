@@ -109,9 +109,9 @@ async def test_a_faulty_emulator_loses_no_build_and_no_log_line() -> None:
 
     # -- each build's log lines arrived exactly once and in order ----------------------
     lines_recorded = {summary.ref: summary.lines for summary in stats.builds}
-    for ref, events in recorded.items():
-        assert len(events) == lines_recorded[ref], ref
-        assert lines[ref] == events, ref
+    for ref, whole_log in recorded.items():
+        assert len(whole_log) == lines_recorded[ref], ref
+        assert lines[ref] == whole_log, ref
 
     # -- requests stay within what the retry policy allows ------------------------------
     requests = Requests(stats.requests)
