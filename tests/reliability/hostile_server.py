@@ -39,6 +39,7 @@ class Hostility(str, enum.Enum):
     TRUNCATED = "a body cut short of its Content-Length"
     SILENT = "accepts the request and never answers"
     GZIP_BOMB = "a small gzip body that inflates far beyond any limit"
+    BAD_FRAME = "an event stream whose frame is not a build event"
 
 
 @dataclass
@@ -146,6 +147,12 @@ async def _silent(srv: HostileServer, request: web.Request) -> web.StreamRespons
     return web.Response(status=204)
 
 
+async def _bad_frame(srv: HostileServer, request: web.Request) -> web.StreamResponse:
+    body = b'id: 1\ndata: {"ts": "yesterday", "level": "loud", "line": 7}\n\n'
+    srv.bytes_sent += len(body)
+    return web.Response(body=body, content_type="text/event-stream")
+
+
 def _gzip_bomb_body() -> bytes:
     # Zeros compress about 1000:1, so this 256 KiB body inflates to HOSTILE_BYTES.
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
@@ -184,6 +191,7 @@ _ANSWERS = {
     Hostility.TRUNCATED: _truncated,
     Hostility.SILENT: _silent,
     Hostility.GZIP_BOMB: _gzip_bomb,
+    Hostility.BAD_FRAME: _bad_frame,
 }
 
 

@@ -13,11 +13,13 @@ from orgo_async import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
+    EventDecodeError,
     EventTooLargeError,
     OrgoError,
 )
 from orgo_async._client import Orgo
 from orgo_async._timeout import Timeout
+from orgo_async.models import BuildEvent
 from orgo_async.sse import EventSource, ServerSentEvent, stream_events
 from orgo_async.testing import no_wait_retries
 from tests.reliability.hostile_server import HOSTILE_BYTES, HostileServer, Hostility, hostile_server
@@ -146,3 +148,34 @@ async def test_json_where_events_are_due_is_a_validation_error(hostility: Hostil
             assert hostile.requests == 1
         # The short body was read whole, so its connection may be pooled until the session closes.
         assert await hostile.wait_for_no_connections() == 0
+
+
+async def _follow(orgo: Orgo) -> list[BuildEvent]:
+    async with orgo.builds.events(REF) as events:
+        return [event async for event in events]
+
+
+@pytest.mark.parametrize(
+    ("hostility", "error"),
+    [
+        pytest.param(Hostility.ENDLESS_SSE_LINE, EventTooLargeError, id="endless-line"),
+        pytest.param(Hostility.JSON_FOR_EVENTS, APIResponseValidationError, id="json-for-events"),
+        pytest.param(Hostility.HTML_FOR_JSON, APIResponseValidationError, id="html-for-events"),
+        pytest.param(Hostility.BAD_FRAME, EventDecodeError, id="frame-not-an-event"),
+    ],
+)
+async def test_a_broken_build_log_is_a_typed_error_through_the_client(
+    hostility: Hostility, error: type[OrgoError]
+) -> None:
+    """orgo.builds.events raises the typed error once, without retrying, in bounded memory."""
+    async with hostile_server(hostility) as hostile:
+        async with _client(hostile) as orgo:
+            with traced_peak() as peak, pytest.raises(error) as caught:
+                await _follow(orgo)
+            assert hostile.requests == 1  # a broken contract is not a dropped connection
+        assert await hostile.wait_for_no_connections() == 0
+    # The stream's default event limit is 1 MiB; a client that buffered the flood would not be.
+    assert peak[0] < MEMORY_BOUND, f"peak {peak[0]} bytes"
+    assert KEY not in str(caught.value)
+    if isinstance(caught.value, EventDecodeError):
+        assert '"level": "loud"' in caught.value.raw  # the raw frame is kept for diagnosis

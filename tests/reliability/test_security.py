@@ -149,7 +149,14 @@ UNICODE_DIGIT_REFS = [
 RefCall = Callable[[Orgo, str], Awaitable[Any]]
 
 
+async def _follow(orgo: Orgo, ref: str) -> list[Any]:
+    async with orgo.builds.events(ref) as events:
+        return [event async for event in events]
+
+
 REF_CALLS: list[tuple[str, RefCall]] = [
+    ("builds.events", _follow),
+    ("builds.wait", lambda orgo, ref: orgo.builds.wait(ref)),
     ("builds.start", lambda orgo, ref: orgo.builds.start(ref)),
     ("builds.status", lambda orgo, ref: orgo.builds.status(ref)),
     ("builds.cancel", lambda orgo, ref: orgo.builds.cancel(ref)),
