@@ -47,7 +47,13 @@ def _everything_shown(exc: BaseException, orgo: Orgo) -> list[str]:
     """Every text a user could see: messages, reprs, the whole chained traceback."""
     shown = [str(exc), repr(exc), repr(orgo), repr(orgo.builds), repr(orgo.templates)]
     shown.append("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    shown += [repr(vars(exc)), repr(getattr(exc, "body", None))]
+    shown.append(repr(getattr(exc, "body", None)))
+    # Every link of the cause chain, attributes included (aiohttp errors may carry the
+    # request's headers in ``request_info``).
+    link: BaseException | None = exc
+    while link is not None:
+        shown += [repr(link), repr(vars(link)), repr(link.args)]
+        link = link.__cause__ or link.__context__
     return shown
 
 
@@ -59,6 +65,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.usefixtures("debug_logging")
+@pytest.mark.parametrize("via", ["call", "stream"])
 @pytest.mark.parametrize(
     "failure",
     [
@@ -69,7 +76,7 @@ def _free_port() -> int:
     ],
 )
 async def test_the_key_shows_in_no_log_error_or_repr(
-    failure: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    failure: str, via: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Whatever goes wrong, the key is in no DEBUG log line, error text, traceback or repr."""
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
@@ -77,34 +84,38 @@ async def test_the_key_shows_in_no_log_error_or_repr(
     if failure == "refused":
         url = f"http://127.0.0.1:{_free_port()}/api"
         expected = APIConnectionError
-        caught = await _call(url, expected)
+        caught = await _call(url, expected, via)
     elif failure == "timeout":
         async with hostile_server(Hostility.SILENT) as srv:
-            caught = await _call(srv.url, APITimeoutError, timeout=Timeout(read=0.2))
+            caught = await _call(srv.url, APITimeoutError, via, Timeout(connect=0.2, read=0.2))
     else:
         async with run_emulator(api_key=EMULATOR_API_KEY) as url:
             if failure == "5xx":
                 await _inject(url, status=503, count=10)
-                caught = await _call(url, InternalServerError)
+                caught = await _call(url, InternalServerError, via)
             else:
-                caught = await _call(url, AuthenticationError)
+                caught = await _call(url, AuthenticationError, via)
     exc, orgo = caught
     logged = caplog.text + "".join(
         f"{record.getMessage()} {record.args!r} {record.__dict__!r}" for record in caplog.records
     )
-    assert caplog.records, "the failure was logged at DEBUG"
+    if via == "call":
+        assert caplog.records, "the failure was logged at DEBUG"
     for text in [logged, capsys.readouterr().err, *_everything_shown(exc, orgo)]:
         assert SECRET not in text
         assert SECRET[8:] not in text  # not even without its prefix
 
 
 async def _call(
-    url: str, expected: type[OrgoError], timeout: Timeout | None = None
+    url: str, expected: type[OrgoError], via: str, timeout: Timeout | None = None
 ) -> tuple[OrgoError, Orgo]:
+    """The error of a status call (``via="call"``) or of following the build log."""
     orgo = Orgo(SECRET, url, retry=no_wait_retries(), timeout=timeout or Timeout(connect=2.0))
+    ref = "default/claude-code@1.0.0"
     async with orgo:
+        call = orgo.builds.status(ref, max_retries=2) if via == "call" else _follow(orgo, ref)
         with pytest.raises(expected) as caught:
-            await orgo.builds.status("default/claude-code@1.0.0", max_retries=2)
+            await call
     return caught.value, orgo
 
 
@@ -150,7 +161,7 @@ RefCall = Callable[[Orgo, str], Awaitable[Any]]
 
 
 async def _follow(orgo: Orgo, ref: str) -> list[Any]:
-    async with orgo.builds.events(ref) as events:
+    async with orgo.builds.events(ref, max_retries=2) as events:
         return [event async for event in events]
 
 
