@@ -156,5 +156,6 @@ class Builds(Resource):
             BuildCancelledError: the build was cancelled.
             BuildTimeoutError: the build timed out on the server, or ``timeout`` elapsed.
             BuildError: there is no build to wait for (status ``not_built``).
+            NotFoundError: no such version.
         """
         return await wait_for_build(self, ref, within=timeout, cancel_on_timeout=cancel_on_timeout)
