@@ -40,6 +40,7 @@ class Hostility(str, enum.Enum):
     SILENT = "accepts the request and never answers"
     GZIP_BOMB = "a small gzip body that inflates far beyond any limit"
     BAD_FRAME = "an event stream whose frame is not a build event"
+    REDIRECT = "a 307 to another origin (``redirect_to``)"
 
 
 @dataclass
@@ -53,6 +54,9 @@ class HostileServer:
     bytes_sent: int = 0
     hung_up: int = 0
     release: anyio.Event = field(default_factory=anyio.Event)
+    redirect_to: str = ""
+    authorizations: list[str] = field(default_factory=list)
+    """The Authorization header of every request received ("" when there was none)."""
 
     def open_connections(self) -> int:
         """Connections the server still holds open."""
@@ -71,6 +75,7 @@ class HostileServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer any request with the hostility, counting what is sent."""
         self.requests += 1
+        self.authorizations.append(request.headers.get("Authorization", ""))
         try:
             return await _ANSWERS[self.hostility](self, request)
         except anyio.get_cancelled_exc_class():
@@ -147,6 +152,10 @@ async def _silent(srv: HostileServer, request: web.Request) -> web.StreamRespons
     return web.Response(status=204)
 
 
+async def _redirect(srv: HostileServer, request: web.Request) -> web.StreamResponse:
+    return web.Response(status=307, headers={"Location": srv.redirect_to})
+
+
 async def _bad_frame(srv: HostileServer, request: web.Request) -> web.StreamResponse:
     body = b'id: 1\ndata: {"ts": "yesterday", "level": "loud", "line": 7}\n\n'
     srv.bytes_sent += len(body)
@@ -192,6 +201,7 @@ _ANSWERS = {
     Hostility.SILENT: _silent,
     Hostility.GZIP_BOMB: _gzip_bomb,
     Hostility.BAD_FRAME: _bad_frame,
+    Hostility.REDIRECT: _redirect,
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from orgo_async import (
     APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
     InternalServerError,
@@ -124,6 +125,24 @@ async def _inject(url: str, *, status: int, count: int) -> None:
         body = msgspec.json.encode({"route": "*", "status": status, "count": count})
         async with session.post(f"{url}/_emulator/inject", data=body) as response:
             response.raise_for_status()
+
+
+@pytest.mark.parametrize("via", ["call", "stream"])
+async def test_a_redirect_to_another_origin_never_carries_the_key(via: str) -> None:
+    """A 307 to another origin fails with a typed error; the key never reaches that origin."""
+    async with (
+        hostile_server(Hostility.SILENT) as elsewhere,
+        hostile_server(Hostility.REDIRECT) as api,
+    ):
+        elsewhere.release.set()  # the other origin answers 204 at once, should anyone ask
+        api.redirect_to = f"{elsewhere.url}/steal"
+        async with Orgo(SECRET, api.url, retry=no_wait_retries()) as orgo:
+            ref = "default/claude-code@1.0.0"
+            call = orgo.builds.status(ref, max_retries=0) if via == "call" else _follow(orgo, ref)
+            with pytest.raises(APIResponseValidationError, match="redirect"):
+                await call
+    assert api.authorizations == [f"Bearer {SECRET}"]
+    assert elsewhere.requests == 0  # not followed at all, so not even a keyless request
 
 
 ESCAPING_REFS = [
