@@ -53,19 +53,25 @@ class CompressedWaits:
         return RetryPolicy(sleep=self.sleep)
 
 
-def soak_templates(count: int, *, failing_every: int) -> list[dict[str, Any]]:
-    """``count`` templates of distinct content; every ``failing_every``-th build fails."""
+def soak_templates(count: int, *, failing_every: int, twin_every: int = 0) -> list[dict[str, Any]]:
+    """``count`` templates; every ``failing_every``-th build fails on purpose.
+
+    Each has content of its own, so its own digest, except every ``twin_every``-th, which
+    has the content of the one before it under another name: the fleet must build that
+    digest once and reuse it.
+    """
     documents = []
     for index in range(count):
+        twin = bool(twin_every) and index % twin_every == twin_every - 1 and index > 0
+        content_of = index - 1 if twin else index
         document: dict[str, Any] = {
             "api_version": "orgo.ai/v1",
             "name": f"soak-{index:04d}@1.0.0",
             "cpu": 1,
             "ram": "4gb",
-            # Distinct content, so no two templates share a digest (and a golden snapshot).
-            "env": {"SOAK_INDEX": str(index)},
+            "env": {"SOAK_INDEX": str(content_of)},
         }
-        if failing_every and index % failing_every == failing_every - 1:
+        if failing_every and content_of % failing_every == failing_every - 1:
             document["build"] = {"run": ["echo preparing", "exit 1"]}
         documents.append(document)
     return documents

@@ -44,6 +44,7 @@ BUILDS = int(os.environ.get("ORGO_SOAK_BUILDS", "300"))
 SEED = int(os.environ.get("ORGO_SOAK_SEED", "7"))
 REPORT = os.environ.get("ORGO_SOAK_REPORT")  # a path: the figures are written there as JSON
 FAILING_EVERY = 16  # one build in 16 fails on purpose, so failures are checked too
+TWIN_EVERY = 25  # one template in 25 has the content of the one before: a digest twin
 CONCURRENCY = 24
 CAPACITY = 6  # well under CONCURRENCY: starts run into capacity 429s in bursts
 MAX_RETRIES = 6  # fault rates are high; this keeps a give-up out of a passing run
@@ -59,7 +60,7 @@ async def test_a_faulty_emulator_loses_no_build_and_no_log_line() -> None:
     started = time.perf_counter()
     waits = CompressedWaits()
     lines: defaultdict[str, list[BuildEvent]] = defaultdict(list)
-    documents = soak_templates(BUILDS, failing_every=FAILING_EVERY)
+    documents = soak_templates(BUILDS, failing_every=FAILING_EVERY, twin_every=TWIN_EVERY)
 
     async with (
         run_emulator(
@@ -104,13 +105,23 @@ async def test_a_faulty_emulator_loses_no_build_and_no_log_line() -> None:
     fleet_outcomes = {outcome.ref: outcome.status for outcome in report.builds.values()}
     assert fleet_outcomes == emulator_outcomes
     failed = sum(1 for status in fleet_outcomes.values() if status == "failed")
-    assert failed == BUILDS // FAILING_EVERY
+    assert failed == sum(1 for document in documents if "build" in document)
+    reused = sum(1 for status in fleet_outcomes.values() if status == "reused")
+    # A twin of a failed build builds (and fails) again; every other twin reuses the golden.
+    assert reused == sum(
+        1
+        for index, document in enumerate(documents)
+        if index % TWIN_EVERY == TWIN_EVERY - 1 and "build" not in document
+    )
     assert stats.building == 0
 
     # -- each build's log lines arrived exactly once and in order ----------------------
     lines_recorded = {summary.ref: summary.lines for summary in stats.builds}
     for ref, whole_log in recorded.items():
         assert len(whole_log) == lines_recorded[ref], ref
+        if fleet_outcomes[ref] == "reused":
+            # Ready at start: the fleet reports the reuse and has no live log to follow.
+            continue
         assert lines[ref] == whole_log, ref
 
     # -- requests stay within what the retry policy allows ------------------------------
