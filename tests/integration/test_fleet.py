@@ -230,6 +230,27 @@ async def test_publish_false_and_unknown_refs() -> None:
         assert stats["requests"]["POST /templates"] == {"201": 1}
 
 
+@pytest.mark.parametrize(
+    ("force", "status", "error_type"),
+    [
+        pytest.param(False, "failed", "ConflictError", id="conflict"),
+        pytest.param(True, "ready", None, id="forced"),
+    ],
+)
+async def test_changed_content_at_a_published_ref(
+    force: bool, status: str, error_type: str | None
+) -> None:
+    """Other content at a published ref fails with ConflictError, unless force replaces it."""
+    async with run_emulator() as url, client(url) as orgo:
+        await orgo.templates.publish(doc("moving"))
+        async with BuildFleet(orgo) as fleet:
+            handle = fleet.submit(doc("moving", steps=["echo v2"]), force=force)
+            await fleet.wait()
+        outcome = await handle.wait()
+        assert (outcome.status, outcome.error_type) == (status, error_type)
+        assert outcome.attempts == (1 if force else 0)
+
+
 async def test_invalid_document_raises_at_submit_and_queues_nothing() -> None:
     """An invalid document raises TemplateValidationError from submit; nothing is sent."""
     async with run_emulator() as url, client(url) as orgo:
