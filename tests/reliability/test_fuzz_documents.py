@@ -10,93 +10,21 @@ raises at all on a parsed mapping: it reports issues.
 from __future__ import annotations
 
 import contextlib
-import copy
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from orgo_async.documents import load_template, parse_document, template_digest, validate_template
 from orgo_async.errors import TemplateError, TemplateSyntaxError
 from orgo_async.models import ValidationIssue
-
-_REFERENCE = Path("/work/shared/reference/examples")
-_DEMO = Path(__file__).parents[2] / "orgo_async" / "demo" / "templates"
-EXAMPLE_FILES = sorted(
-    [*(_REFERENCE.glob("*.yaml") if _REFERENCE.is_dir() else []), *_DEMO.glob("*.yaml")]
+from tests.reliability.mutations import (
+    EXAMPLE_FILES,
+    EXAMPLES,
+    mutated_examples,
+    mutated_texts,
 )
-EXAMPLE_TEXTS = [path.read_text(encoding="utf-8") for path in EXAMPLE_FILES]
-EXAMPLES = [parse_document(text) for text in EXAMPLE_TEXTS]
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-_KEYS = st.sampled_from(
-    [
-        *("api_version", "name", "template", "version", "hardware", "cpu", "ram", "display"),
-        *("files", "apps", "services", "env", "vars", "build", "run", "secrets", "triggers"),
-        *("on_resume", "health", "ports", "streaming", "egress", "to", "from", "inline", "x", ""),
-    ]
-)
-_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=20)
-    | st.sampled_from(["${var.x}", "${env.HOME}", "$${x}", "${", "../../etc", "4gb", "x@1.0.0"])
-)
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
-    max_leaves=10,
-)
-
-
-def _slots(value: Any) -> list[tuple[Any, Any]]:
-    """Every (container, key-or-index) in a document, depth first."""
-    found: list[tuple[Any, Any]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.append((value, key))
-            found += _slots(item)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.append((value, index))
-            found += _slots(item)
-    return found
-
-
-@st.composite
-def mutated_examples(draw: st.DrawFn) -> Any:
-    """A reference example with a few of its keys, values, types or nesting changed."""
-    document = copy.deepcopy(draw(st.sampled_from(EXAMPLES)))
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        slots = _slots(document)
-        if not slots:
-            break
-        parent, key = draw(st.sampled_from(slots))
-        value = parent[key]
-        how = draw(
-            st.sampled_from(
-                ["replace", "delete", "rename", "wrap", "unwrap", "stringify", "duplicate"]
-            )
-        )
-        if how == "replace":
-            parent[key] = draw(_VALUES)
-        elif how == "delete":
-            del parent[key]
-        elif how == "rename" and isinstance(parent, dict):
-            parent[draw(_KEYS | st.text(max_size=8))] = parent.pop(key)
-        elif how == "wrap":
-            parent[key] = draw(st.sampled_from([[value], {"x": value}, {str(key): value}]))
-        elif how == "unwrap" and isinstance(value, (list, dict)) and value:
-            parent[key] = next(iter(value.values() if isinstance(value, dict) else value))
-        elif how == "stringify":
-            parent[key] = str(value)
-        elif how == "duplicate" and isinstance(parent, list):
-            parent.append(copy.deepcopy(value))
-    return document
 
 
 def _load_and_digest(source: Any) -> None:
@@ -138,39 +66,6 @@ def _loads(document: Any) -> bool:
 def test_a_mutated_example_raises_only_template_errors(document: Any) -> None:
     """Loading and digesting a mutated example raise nothing but TemplateError."""
     _load_and_digest(document)
-
-
-_INSERTS = st.sampled_from(
-    [
-        *(":", ": ", "-", "- ", "\t", "  ", "\n", "!", "!!str ", "&a ", "*a", "{", "}", "[", "]"),
-        *('"', "'", "#", "|", ">", "?", "%", "@", "\x00", "\ufeff", "\u2028", "---\n", "...\n"),
-        *("<<: *a\n", "${var.", "\\", "\r", "é", "\U0001f600", "0x1F", "1e400", ".nan", "~"),
-    ]
-)
-
-
-@st.composite
-def mutated_texts(draw: st.DrawFn) -> str:
-    """An example's YAML text with characters inserted, removed or lines shuffled."""
-    text = draw(st.sampled_from(EXAMPLE_TEXTS))
-    for _ in range(draw(st.integers(min_value=1, max_value=5))):
-        how = draw(st.sampled_from(["insert", "delete", "dup-line", "drop-line", "indent"]))
-        at = draw(st.integers(min_value=0, max_value=len(text)))
-        if how == "insert":
-            text = text[:at] + draw(_INSERTS | st.text(max_size=4)) + text[at:]
-        elif how == "delete":
-            text = text[:at] + text[at + draw(st.integers(min_value=1, max_value=12)) :]
-        else:
-            lines = text.split("\n")
-            index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
-            if how == "dup-line":
-                lines.insert(index, lines[index])
-            elif how == "drop-line":
-                del lines[index]
-            else:
-                lines[index] = draw(st.sampled_from([" ", "  ", "\t", "- "])) + lines[index]
-            text = "\n".join(lines)
-    return text
 
 
 @FUZZ
