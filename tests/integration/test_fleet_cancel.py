@@ -146,16 +146,20 @@ async def test_build_timeout_cancels_on_the_server_and_reports_timeout() -> None
 
 
 async def test_handle_cancel_ends_one_build_and_its_twins_go_on() -> None:
-    """Cancelling the build holding a digest lets a parked twin build instead."""
+    """Cancelling the build holding a digest lets its parked twin build instead."""
     async with run_emulator(build_time=0.5, log_lines=10) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=4) as fleet:
             first = fleet.submit(doc("shared", "1.0.0"))
-            twin = fleet.submit(doc("shared", "2.0.0"))
             other = fleet.submit(doc("unrelated"))
+            twin = None
             async for item in first.events():
                 if item.kind == "building":
+                    # `first` holds the digest now, so its twin is parked behind it.
+                    twin = fleet.submit(doc("shared", "2.0.0"))
+                elif item.kind == "log" and twin is not None and twin.state == "waiting":
                     first.cancel()
             report = await fleet.wait()
+        assert twin is not None
         assert (await first.wait()).status == "cancelled"
         assert (await twin.wait()).status == "ready"
         assert (await other.wait()).status == "ready"
