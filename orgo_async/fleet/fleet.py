@@ -255,7 +255,8 @@ class BuildFleet:
         The iterator receives items from its first step on (nothing is replayed) and ends
         once the fleet has finished: submissions closed (:meth:`close_submissions`,
         :meth:`wait`, :meth:`cancel` or leaving the block) and every build ended. Each
-        consumer has a buffer of ``event_buffer`` items; when it is full, builds wait.
+        consumer has a buffer of ``event_buffer`` items; when it is full, builds wait, so
+        keep reading (do not await :meth:`wait` inside the loop) or close the iterator.
         With no consumer, items are dropped.
         """
         return self._hub.subscribe()
