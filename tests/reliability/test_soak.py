@@ -159,7 +159,9 @@ async def test_a_faulty_emulator_loses_no_build_and_no_log_line() -> None:
         "faults_5xx": sum(
             n for r in stats.requests.values() for s, n in r.items() if s.startswith("5")
         ),
+        "publishes": publishes,
         "start_429": starts_429,
+        "start_5xx": starts_5xx,
         "rate_limit_pauses": report.totals.rate_limit_pauses,
         "waits": len(waits.waits),
         "waited_s_uncompressed": round(math.fsum(waits.waits), 2),
@@ -199,6 +201,7 @@ async def test_a_real_429_pause_holds_back_the_whole_fleet() -> None:
     assert report.ok
     pauses = report.totals.rate_limit_pauses
     refused = Requests(stats.requests).count(f"POST {BUILD_ROUTE}", statuses=("429",))
+    print("PAUSES", {"pauses": pauses, "refused_starts": refused, "wall_s": report.wall_time})
     assert pauses >= 1
     assert refused <= pauses * concurrency
     # Each pause lasted its Retry-After (>= 1 s) before the next could begin.
