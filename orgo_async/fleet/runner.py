@@ -184,6 +184,8 @@ class BuildRunner:
             return exc.info
 
     async def _enter(self, job: BuildJob, state: BuildState) -> None:
+        if job.state == state:
+            return  # a twin parked again after a failed holder: still just waiting
         await self._emit(job, FleetEvent(ref=job.name, kind=state))
 
     async def _abandon(self, job: BuildJob) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -249,6 +250,26 @@ async def test_changed_content_at_a_published_ref(
         outcome = await handle.wait()
         assert (outcome.status, outcome.error_type) == (status, error_type)
         assert outcome.attempts == (1 if force else 0)
+
+
+async def test_twins_of_a_failing_build_build_one_after_another() -> None:
+    """When the holder of a digest fails, the next twin builds, never two at once."""
+    async with run_emulator(build_time=0.1, log_lines=5) as url, client(url) as orgo:
+        async with BuildFleet(orgo, concurrency=3) as fleet:
+            for n in range(3):
+                fleet.submit(doc("cursed", f"1.0.{n}", steps=["exit 3"]))
+            items, report = await run_fleet(fleet)
+        assert report.totals.failed == 3
+        assert (await emulator_stats(url))["outcomes"] == {"failed": 3}
+        positions: dict[str, list[int]] = defaultdict(list)
+        for index, item in enumerate(items):
+            if item.kind in ("building", "failed"):
+                positions[item.ref].append(index)
+        for ref_items in by_ref(items).values():
+            assert lifecycle(ref_items).count("waiting") <= 1
+        spans = sorted((indices[0], indices[-1]) for indices in positions.values())
+        # In the merged stream, each build's building..failed span ends before the next begins.
+        assert all(end < start for (_, end), (start, _) in itertools.pairwise(spans))
 
 
 async def test_invalid_document_raises_at_submit_and_queues_nothing() -> None:
