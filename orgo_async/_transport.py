@@ -156,6 +156,10 @@ class Transport:
         self._max_connections_per_host = max_connections_per_host
         self._closed = False
 
+    def headers(self) -> dict[str, str]:
+        """A copy of the headers every request carries (Authorization included): not for logs."""
+        return dict(self._headers)
+
     def __repr__(self) -> str:
         # The headers hold the key; never show them.
         return f"Transport(base_url={self.base_url!r})"

@@ -123,7 +123,8 @@ class BuildEvents:
         self._source = stream_events(
             transport.session(),
             url,
-            headers=_stream_headers(transport),
+            # Authorization and User-Agent go with the stream request too.
+            headers=transport.headers(),
             last_event_id=last_event_id,
             retry_policy=transport.retry,
             max_reconnects=max_reconnects,
@@ -284,11 +285,6 @@ async def _cancel_remote(builds: Builds, ref: TemplateRef) -> None:
         except OrgoError as exc:
             # Best effort: a build left running still ends on its own server-side timeout.
             _log.warning("could not cancel the build of %s: %s", ref, exc)
-
-
-def _stream_headers(transport: Transport) -> dict[str, str]:
-    # The transport's headers (Authorization, User-Agent) go with the stream request too.
-    return dict(transport._headers)
 
 
 def _connect_deadline(timeout: Timeout) -> float | None:
