@@ -8,6 +8,7 @@ flight and the client's connector must be closed.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,7 +22,7 @@ from orgo_async.errors import BuildTimeoutError
 from orgo_async.fleet import BuildFleet
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
 from tests.reliability.leaks import leaked, settle_until_clean, snapshot
-from tests.reliability.soak_support import read_stats
+from tests.reliability.soak_support import EVENTS_ROUTE, read_stats
 
 ITERATIONS = 30
 BUILD_TIME = 0.15
@@ -86,6 +87,33 @@ async def test_cancelling_builds_mid_log_never_breaks_the_emulator() -> None:
             async with orgo.builds.events(ref) as events:
                 last = [event async for event in events][-1]
             assert last.phase == "cancel"
+
+
+async def test_a_stream_abandoned_before_its_headers_is_no_server_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that gives up on a build log before the headers came leaves no 500 behind."""
+    caplog.set_level(logging.ERROR, logger="orgo_async.emulator")
+    async with (
+        run_emulator(build_time=5.0, latency_ms=300) as url,
+        Orgo(EMULATOR_API_KEY, url, retry=no_wait_retries()) as orgo,
+        aiohttp.ClientSession() as control,
+    ):
+        published = await orgo.templates.publish(_documents(5000, 1)[0])
+        await orgo.builds.start(published.ref)
+        with anyio.move_on_after(0.1):  # inside the emulator's 300 ms latency
+            async with orgo.builds.events(published.ref) as events:
+                async for _ in events:
+                    pass
+        # The emulator answers the abandoned request once its latency is over.
+        answered: dict[str, int] = {}
+        with anyio.move_on_after(5):
+            while not answered:
+                await anyio.sleep(0.05)
+                answered = (await read_stats(control, url)).requests.get(EVENTS_ROUTE, {})
+    assert answered
+    assert "500" not in answered
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_a_fleet_cancelled_at_any_moment_leaves_nothing_running(emulator: str) -> None:
