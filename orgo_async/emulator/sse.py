@@ -30,7 +30,10 @@ async def stream_log(
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
+    try:
+        await response.prepare(request)
+    except ConnectionError:
+        return response  # the client left before the headers went out (during latency)
     counters = state.stats.streams
     counters.opened += 1
     cut_after = state.faults.take_cut()
