@@ -41,6 +41,7 @@ class Hostility(str, enum.Enum):
     GZIP_BOMB = "a small gzip body that inflates far beyond any limit"
     BAD_FRAME = "an event stream whose frame is not a build event"
     REDIRECT = "a 307 to another origin (``redirect_to``)"
+    MUTE_STREAM = "an event stream's headers, then silence"
 
 
 @dataclass
@@ -152,6 +153,13 @@ async def _silent(srv: HostileServer, request: web.Request) -> web.StreamRespons
     return web.Response(status=204)
 
 
+async def _mute_stream(srv: HostileServer, request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await srv.release.wait()
+    return response
+
+
 async def _redirect(srv: HostileServer, request: web.Request) -> web.StreamResponse:
     return web.Response(status=307, headers={"Location": srv.redirect_to})
 
@@ -202,6 +210,7 @@ _ANSWERS = {
     Hostility.GZIP_BOMB: _gzip_bomb,
     Hostility.BAD_FRAME: _bad_frame,
     Hostility.REDIRECT: _redirect,
+    Hostility.MUTE_STREAM: _mute_stream,
 }
 
 

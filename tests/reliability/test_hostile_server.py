@@ -150,8 +150,8 @@ async def test_json_where_events_are_due_is_a_validation_error(hostility: Hostil
         assert await hostile.wait_for_no_connections() == 0
 
 
-async def _follow(orgo: Orgo) -> list[BuildEvent]:
-    async with orgo.builds.events(REF) as events:
+async def _follow(orgo: Orgo, *, idle_timeout: float = 60.0) -> list[BuildEvent]:
+    async with orgo.builds.events(REF, idle_timeout=idle_timeout) as events:
         return [event async for event in events]
 
 
@@ -179,3 +179,14 @@ async def test_a_broken_build_log_is_a_typed_error_through_the_client(
     assert KEY not in str(caught.value)
     if isinstance(caught.value, EventDecodeError):
         assert '"level": "loud"' in caught.value.raw  # the raw frame is kept for diagnosis
+
+
+async def test_a_mute_event_stream_times_out_after_one_reconnect() -> None:
+    """Headers then silence: the idle timeout reopens the stream once, then APITimeoutError."""
+    async with hostile_server(Hostility.MUTE_STREAM) as hostile:
+        async with _client(hostile) as orgo:
+            with pytest.raises(APITimeoutError):
+                await _follow(orgo, idle_timeout=0.2)
+            assert hostile.requests == 2
+            assert await hostile.wait_for_no_connections() == 0
+        assert hostile.hung_up == 2
