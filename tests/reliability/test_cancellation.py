@@ -65,12 +65,10 @@ async def _building(control: aiohttp.ClientSession, url: str) -> int:
 
 
 async def test_cancelling_builds_mid_log_never_breaks_the_emulator() -> None:
-    """A cancel landing just as a build's next log line is due settles it; nothing crashes.
-
-    Many short log steps make it likely that a cancel request is handled in the loop
-    iteration where the build task's sleep ended; the build must still end ``cancelled``
-    with ``cancel`` as its last line, and the emulator must keep serving.
-    """
+    """A cancel landing just as a build's next log line is due settles it; nothing crashes."""
+    # Many short log steps make it likely that a cancel request is handled in the loop
+    # iteration where the build task's sleep ended; the build must still end cancelled
+    # with "cancel" as its last line, and the emulator must keep serving.
     async with (
         run_emulator(build_time=0.2, log_lines=400, latency_ms=2) as url,
         Orgo(EMULATOR_API_KEY, url, retry=no_wait_retries()) as orgo,

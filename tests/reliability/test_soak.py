@@ -183,12 +183,10 @@ async def test_a_faulty_emulator_loses_no_build_and_no_log_line() -> None:
 
 
 async def test_a_real_429_pause_holds_back_the_whole_fleet() -> None:
-    """With real waits, one capacity 429 pauses every start until its Retry-After has passed.
-
-    The soak compresses time, so its workers pass the gate early; here the waits are real
-    (Retry-After is at least 1 s), so each pause holds: the refusals of one pause come only
-    from starts already in flight when it began, at most one per worker.
-    """
+    """With real waits, one capacity 429 pauses every start until its Retry-After has passed."""
+    # The soak compresses time, so its workers pass the gate early; here the waits are real
+    # (Retry-After is at least 1 s), so each pause holds: the refusals of one pause come only
+    # from starts already in flight when it began, at most one per worker.
     concurrency, builds = 8, 16
     documents = soak_templates(builds, failing_every=0)
     async with (
