@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import anyio
 
-__all__ = ["Snapshot", "open_fds", "settle_until_clean", "snapshot"]
+__all__ = ["Snapshot", "leaked", "open_fds", "settle_until_clean", "snapshot"]
 
 _FD_DIR = "/proc/self/fd"
 
