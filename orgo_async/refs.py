@@ -20,7 +20,8 @@ SYSTEM_NAMESPACE: Final = "system"
 # The docs give no namespace pattern; kebab-case covers `default` and `system` and keeps
 # every component a single, harmless URL path segment.
 NAME_PATTERN: Final = r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?"
-VERSION_PATTERN: Final = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
+# [0-9], not \d: Python's \d also matches full-width and other non-ASCII digits.
+VERSION_PATTERN: Final = r"[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
 
 _NAME = re.compile(NAME_PATTERN)
 _VERSION = re.compile(VERSION_PATTERN)

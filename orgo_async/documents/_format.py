@@ -101,10 +101,14 @@ _CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a schema pattern for ``search``; ``$`` becomes ``\\Z`` so "a\\n" cannot pass."""
+    """Compile a schema pattern for ``search``; ``$`` becomes ``\\Z`` so "a\\n" cannot pass.
+
+    JSON Schema patterns are ECMA-262, where ``\\d`` means ASCII digits only; ``re.ASCII``
+    keeps Python from also accepting full-width or Arabic-Indic digits.
+    """
     regex = _CACHE.get(pattern)
     if regex is None:
-        regex = _CACHE[pattern] = re.compile(pattern.replace("$", r"\Z"))
+        regex = _CACHE[pattern] = re.compile(pattern.replace("$", r"\Z"), re.ASCII)
     return regex
 
 

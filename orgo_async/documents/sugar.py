@@ -45,8 +45,8 @@ RAM_SIZES_GB: Final = (4, 8, 16, 32, 64)
 DEFAULT_DEPTH: Final = 24
 
 _NAME_AT_VERSION = re.compile(r"(?P<name>[^@\s]+)@(?P<version>[^@\s]+)")
-_RAM = re.compile(r"(?P<amount>\d+) ?(?P<unit>gb|g|gib|mb|m|mib)?", re.IGNORECASE)
-_DISPLAY = re.compile(r"(?P<size>\d+x\d+)(?P<depth>x\d+)?")
+_RAM = re.compile(r"(?P<amount>[0-9]+) ?(?P<unit>gb|g|gib|mb|m|mib)?", re.IGNORECASE | re.ASCII)
+_DISPLAY = re.compile(r"(?P<size>[0-9]+x[0-9]+)(?P<depth>x[0-9]+)?")
 
 
 class Expansion(NamedTuple):

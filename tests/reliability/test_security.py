@@ -257,10 +257,6 @@ async def test_a_name_that_escapes_its_path_is_refused_before_any_request(
     assert stats.requests == {}, "a refused name must not reach the server"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refs.VERSION_PATTERN uses \\d, which matches non-ASCII digits (use [0-9])",
-)
 @pytest.mark.parametrize("ref", UNICODE_DIGIT_REFS)
 async def test_a_version_of_unicode_digits_is_refused(emulator: str, ref: str) -> None:
     """A version written with non-ASCII digits is refused like any lookalike."""

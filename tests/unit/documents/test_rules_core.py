@@ -52,6 +52,11 @@ RULES = [
         id="version-semver",
     ),
     pytest.param(
+        doc(template={"name": "demo", "version": "\uff11.0.0"}),
+        ("template.version", "pattern"),
+        id="version-full-width-digit",
+    ),
+    pytest.param(
         doc(template={"name": "demo", "version": "1.0.0-rc.1+b5"}),
         None,
         id="version-prerelease-build",
