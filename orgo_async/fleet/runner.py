@@ -20,7 +20,7 @@ from orgo_async.fleet.digests import DigestBoard
 from orgo_async.fleet.gate import StartGate
 from orgo_async.fleet.job import BuildJob
 from orgo_async.fleet.report import BuildOutcome, BuildState, FleetEvent
-from orgo_async.models import BuildInfo
+from orgo_async.models import TERMINAL_STATUSES, BuildInfo
 
 __all__ = ["CLEANUP_TIMEOUT", "BuildRunner"]
 
@@ -67,6 +67,7 @@ class BuildRunner:
         scope) gives a cancelled one. Cancellation from outside propagates, after
         the server-side cancel when ``cancel_on_exit`` says so.
         """
+        already_ended = False
         with anyio.CancelScope() as scope:
             job.scope = scope
             if job.cancel_reason is not None:
@@ -78,13 +79,18 @@ class BuildRunner:
                 return job.conclude_error(exc, now=anyio.current_time())
             except anyio.get_cancelled_exc_class():
                 if scope.cancel_called or self._cancel_on_exit:
-                    await self._abandon(job)
+                    already_ended = await self._abandon(job)
                 raise
             except BaseException:
                 await self._abandon(job)
                 raise
             finally:
                 job.scope = None
+        # Only the job's own scope gets here. A cancel that found nothing building means the
+        # build ended before the cancel arrived: report that end, not a cancel that never was.
+        ended = await self._ended_status(job) if already_ended else None
+        if ended is not None:
+            return _outcome_of(job, ended)
         return job.conclude_cancelled(now=anyio.current_time())
 
     async def _drive(self, job: BuildJob) -> BuildOutcome | None:
@@ -156,7 +162,8 @@ class BuildRunner:
         with anyio.move_on_after(self._build_timeout) as deadline:
             return await self._watch(job)
         assert deadline.cancelled_caught
-        await self._abandon(job)
+        if await self._abandon(job):
+            return await self._ended_status(job)  # it ended just as the deadline passed
         return None
 
     async def _watch(self, job: BuildJob) -> BuildInfo:
@@ -188,14 +195,29 @@ class BuildRunner:
             return  # a twin parked again after a failed holder: still just waiting
         await self._emit(job, FleetEvent(ref=job.name, kind=state))
 
-    async def _abandon(self, job: BuildJob) -> None:
-        """Cancel the job's build on the server, shielded, if it may still be running."""
+    async def _abandon(self, job: BuildJob) -> bool:
+        """Cancel the job's build on the server, shielded, if it may still be running.
+
+        Returns:
+            True when the server found nothing building: the build had already ended
+            (or never started).
+        """
         if not job.remote_active:
-            return
+            return False
         job.remote_active = False
         # Best effort: if the cancel fails, the build's own end settles it on the server.
         with anyio.move_on_after(CLEANUP_TIMEOUT, shield=True), suppress(OrgoError):
-            await self._orgo.builds.cancel(job.ref, max_retries=1)
+            result = await self._orgo.builds.cancel(job.ref, max_retries=1)
+            return result.status == "idle"
+        return False
+
+    async def _ended_status(self, job: BuildJob) -> BuildInfo | None:
+        """The build's status if it has ended (ready or failed), read shielded and time-boxed."""
+        with anyio.move_on_after(CLEANUP_TIMEOUT, shield=True), suppress(OrgoError):
+            info = await self._orgo.builds.status(job.ref, max_retries=1)
+            if info.status in TERMINAL_STATUSES:
+                return info
+        return None
 
 
 def _outcome_of(job: BuildJob, info: BuildInfo) -> BuildOutcome:

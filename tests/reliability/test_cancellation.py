@@ -115,12 +115,6 @@ async def test_a_stream_abandoned_before_its_headers_is_no_server_error(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fleet/runner.py: a cancel that finds nothing building (the server answers "
-    "'idle': the build already ended) still concludes the job 'cancelled' instead of "
-    "reading the build's real end from its status",
-)
 async def test_a_cancel_after_the_build_ended_reports_how_it_really_ended() -> None:
     """A handle cancelled once its build had ended on the server reports that end (ready)."""
     # Every request waits 500 ms in the emulator, so the 50 ms build ends on the server
