@@ -22,7 +22,12 @@ import msgspec
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from orgo_async._retry import RetryPolicy, is_retryable_status, retry_after_from_headers
+from orgo_async._retry import (
+    Backoff,
+    RetryPolicy,
+    is_retryable_status,
+    retry_after_from_headers,
+)
 from orgo_async._timeout import Timeout
 from orgo_async.errors import (
     APIConnectionError,
@@ -205,7 +210,7 @@ class Transport:
         limits = self.timeout if timeout is None else Timeout.of(timeout)
         retries = self.max_retries if max_retries is None else check_max_retries(max_retries)
         url = self.base_url + request.path
-        backoff = self.retry.backoff()
+        backoff: Backoff | None = None  # made on the first retry: most requests need none
         attempt = 0
         while True:
             retry_after: float | None = None
@@ -228,7 +233,11 @@ class Transport:
                 if not (safe and is_retryable_status(response.status)):
                     raise failure
                 retry_after = retry_after_from_headers(response.headers)
-            delay = backoff.next_delay(retry_after) if attempt < retries else None
+            if attempt < retries:
+                backoff = backoff or self.retry.backoff()
+                delay = backoff.next_delay(retry_after)
+            else:
+                delay = None
             if delay is None:
                 raise failure
             attempt += 1
