@@ -40,6 +40,7 @@ from orgo_async.errors import (
     TemplateValidationError,
     UnprocessableEntityError,
 )
+from orgo_async.fleet import BuildFleet, BuildHandle, BuildOutcome, FleetEvent, FleetReport
 from orgo_async.models import (
     BuildEvent,
     BuildInfo,
@@ -68,7 +69,10 @@ __all__ = [
     "BuildError",
     "BuildEvent",
     "BuildFailedError",
+    "BuildFleet",
+    "BuildHandle",
     "BuildInfo",
+    "BuildOutcome",
     "BuildTimeoutError",
     "CancelResult",
     "ConfigurationError",
@@ -76,6 +80,8 @@ __all__ = [
     "DeleteResult",
     "EventDecodeError",
     "EventTooLargeError",
+    "FleetEvent",
+    "FleetReport",
     "InternalServerError",
     "InvalidRefError",
     "NotFoundError",

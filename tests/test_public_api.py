@@ -14,6 +14,12 @@ import orgo_async.resources
 CLIENT_NAMES = frozenset({"Orgo", "RetryPolicy", "Timeout", "TemplateRef"})
 """What a user of the client reaches for first, importable from the package root."""
 
+FLEET_NAMES = frozenset({"BuildFleet", "BuildHandle", "BuildOutcome", "FleetEvent", "FleetReport"})
+"""The fleet and what it hands back."""
+
+DOCUMENT_NAMES = frozenset({"Template", "load_template", "template_digest", "validate_template"})
+"""The document API the issue names as importable from orgo_async."""
+
 MODEL_NAMES = frozenset(
     {
         "BuildEvent",
@@ -71,8 +77,10 @@ def test_nothing_public_is_left_out_of_all() -> None:
 
 
 def test_the_client_and_its_types_are_exported_from_the_root() -> None:
-    """Orgo, its settings, its return types and every error import from orgo_async directly."""
-    expected = CLIENT_NAMES | MODEL_NAMES | set(orgo_async.errors.__all__)
+    """Orgo, the fleet, the document API, return types and errors import from the root."""
+    expected = (
+        CLIENT_NAMES | FLEET_NAMES | DOCUMENT_NAMES | MODEL_NAMES | set(orgo_async.errors.__all__)
+    )
     assert expected - set(orgo_async.__all__) == set()
 
 
