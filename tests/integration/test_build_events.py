@@ -18,8 +18,6 @@ from orgo_async.models import BuildEvent
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
 from tests.unit.sse.server import SSEServer, open_stream, serve
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 BUILDS = 30
 
 

@@ -20,8 +20,6 @@ from orgo_async.errors import (
 )
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 DOCUMENT = """\
 api_version: orgo.ai/v1
 name: waited@1.0.0

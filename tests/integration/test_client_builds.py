@@ -14,8 +14,6 @@ from tests.integration._emulator_client import (
     settle,
 )
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 OTHER = MINIMAL.replace("my-template@", "other-template@")
 OTHER_REF = "default/other-template@1.0.0"
 

@@ -12,8 +12,6 @@ from orgo_async._retry import RetryPolicy
 from orgo_async._timeout import Timeout
 from orgo_async.errors import ConfigurationError, InvalidRefError
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 KEY = "sk_test_config_secret"
 
 

@@ -10,10 +10,6 @@ import pytest
 from orgo_async.errors import InternalServerError
 from tests.integration._scripted_server import ScriptedServer, client, reply, scripted_server
 
-# Marked here as well as by tests/conftest.py: anyio must see the mark at collection time,
-# or it re-creates async items and drops their pytest.param cases.
-pytestmark = pytest.mark.anyio
-
 
 @pytest.fixture
 async def server() -> AsyncIterator[ScriptedServer]:

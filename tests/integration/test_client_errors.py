@@ -37,8 +37,6 @@ from tests.integration._emulator_client import (
     requests_to,
 )
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 
 @pytest.fixture
 async def url() -> AsyncIterator[str]:

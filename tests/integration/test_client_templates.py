@@ -21,8 +21,6 @@ from tests.integration._emulator_client import (
     settle,
 )
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 # The documented examples, as the documents tests keep them.
 EXAMPLES = Path(__file__).parents[1] / "unit" / "documents" / "data"
 

@@ -36,10 +36,6 @@ from tests.integration._scripted_server import (
     stall,
 )
 
-# Marked here as well as by tests/conftest.py: anyio must see the mark at collection time,
-# or it re-creates async items and drops their pytest.param cases.
-pytestmark = pytest.mark.anyio
-
 
 @pytest.fixture
 async def server() -> AsyncIterator[ScriptedServer]:

@@ -9,8 +9,6 @@ import pytest
 from orgo_async.testing import EMULATOR_FREE_PLAN_KEY
 from tests.integration.test_emulator_support import api, doc
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 V = "/templates/system/claude-code/1.0.0"
 RUN = {"ref": "system/claude-code@1.0.0"}
 

@@ -10,8 +10,6 @@ import pytest
 
 from tests.integration.test_emulator_support import api, doc, read_frames
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 T = "/templates"
 
 

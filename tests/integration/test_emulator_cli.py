@@ -16,8 +16,6 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 KEY = "sk_test_cli_key"
 
 

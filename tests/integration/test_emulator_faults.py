@@ -9,8 +9,6 @@ import pytest
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc, parse_frames
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 C = "/_emulator"
 BUILD_ROUTE = "POST /templates/{namespace}/{name}/{version}/build"
 

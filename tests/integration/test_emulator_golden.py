@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import pytest
 
 from orgo_async.emulator.app import ROUTES
 from orgo_async.emulator.policy import CONTROL_PREFIX
 from tests.integration.test_emulator_support import api, doc, parse_frames
-
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
 
 GOLDEN = Path(__file__).parent / "golden"
 _HEX64 = re.compile(r"\b[0-9a-f]{64}\b")

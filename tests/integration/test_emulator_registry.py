@@ -9,8 +9,6 @@ import pytest
 
 from tests.integration.test_emulator_support import api, doc
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 T = "/templates"
 SCHEMA_SHA256 = "619fbd1becd060a4c5c0de28c325f8e96b4f6cb456ef6c8f8cacdb0789932dd7"
 

@@ -9,8 +9,6 @@ import pytest
 from orgo_async.emulator import policy
 from tests.integration.test_emulator_support import api, doc
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 RUN = "/templates/run"
 
 

@@ -11,8 +11,6 @@ from orgo_async.errors import ConfigurationError
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc, read_frames
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 V = "/templates/default/alpha/1.0.0"
 
 

@@ -11,8 +11,6 @@ import pytest
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc, parse_frames, read_frames
 
-pytestmark = pytest.mark.anyio  # seen at collection, so anyio keeps pytest.param cases
-
 T = "/templates"
 EVENTS = T + "/default/alpha/1.0.0/build/events"
 

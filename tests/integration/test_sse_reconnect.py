@@ -24,10 +24,6 @@ from orgo_async.errors import (
 from orgo_async.sse import EventSource, ServerSentEvent, stream_events
 from tests.unit.sse.server import SSEServer, cut, open_stream, serve
 
-# Marked at collection, not afterwards as tests/conftest.py does: anyio's plugin rebuilds
-# late-marked tests and drops their parametrization.
-pytestmark = pytest.mark.anyio
-
 
 class Sleeps:
     """A RetryPolicy.sleep that records each delay and returns at once."""
