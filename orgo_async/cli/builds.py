@@ -117,7 +117,8 @@ async def _final_status(orgo: Orgo, ref: TemplateRef) -> BuildInfo:
     if info.status in TERMINAL_STATUSES:
         return info
     try:
-        return await orgo.builds.wait(ref)
+        # follow_build decides about cancelling on the server (cancel_on_interrupt).
+        return await orgo.builds.wait(ref, cancel_on_cancel=False)
     except BuildError as exc:
         if exc.info is None:
             raise

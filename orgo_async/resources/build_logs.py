@@ -187,6 +187,7 @@ async def wait_for_build(
     *,
     within: float | None = None,
     cancel_on_timeout: bool = False,
+    cancel_on_cancel: bool = True,
 ) -> BuildInfo:
     """Wait until ``ref``'s build ends, at most ``within`` seconds; its final status when ready.
 
@@ -199,8 +200,9 @@ async def wait_for_build(
         with anyio.move_on_after(within if within is not None else float("inf")) as deadline:
             info = await watch.until_ended()
     except anyio.get_cancelled_exc_class():
-        # The caller gave up on the build: stop it on the server too.
-        await _cancel_remote(builds, parsed)
+        # The caller gave up on the build: stop it on the server too, unless told not to.
+        if cancel_on_cancel:
+            await _cancel_remote(builds, parsed)
         raise
     if deadline.cancelled_caught:
         if cancel_on_timeout:

@@ -139,17 +139,21 @@ class Builds(Resource):
         *,
         timeout: float | None = None,
         cancel_on_timeout: bool = False,
+        cancel_on_cancel: bool = True,
     ) -> BuildInfo:
         """Wait until ``ref``'s build ends; returns its final status when ``ready``.
 
         Follows the build log, and polls the status with backoff when the log cannot be
         streamed (404, 5xx, a stream that keeps dropping). If the waiting task is
-        cancelled, the build is cancelled on the server too (shielded, within 5 s).
+        cancelled, the build is cancelled on the server too (shielded, within 5 s),
+        unless ``cancel_on_cancel`` is false.
 
         Args:
             ref: the template version whose build to wait for.
             timeout: the longest wait in seconds; ``None`` waits for as long as it takes.
             cancel_on_timeout: cancel the build on the server when ``timeout`` elapses.
+            cancel_on_cancel: cancel the build on the server when the waiting task is
+                cancelled; false leaves it running, to be followed again later.
 
         Raises:
             BuildFailedError: the build failed; ``error`` and ``last_lines`` say why.
@@ -158,4 +162,10 @@ class Builds(Resource):
             BuildError: there is no build to wait for (status ``not_built``).
             NotFoundError: no such version.
         """
-        return await wait_for_build(self, ref, within=timeout, cancel_on_timeout=cancel_on_timeout)
+        return await wait_for_build(
+            self,
+            ref,
+            within=timeout,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_cancel=cancel_on_cancel,
+        )

@@ -148,17 +148,26 @@ async def test_wait_timeout(cancel_on_timeout: bool, status_after: tuple[str, st
     assert cancels == ({"202": 1} if cancel_on_timeout else {})
 
 
-async def test_cancelling_the_waiting_task_cancels_the_build() -> None:
-    """When the awaiting task is cancelled, the build is cancelled on the server too."""
+@pytest.mark.parametrize(
+    ("cancel_on_cancel", "status_after"),
+    [
+        pytest.param(True, ("failed", "cancelled"), id="cancelled-on-the-server"),
+        pytest.param(False, ("building", None), id="left-running"),
+    ],
+)
+async def test_cancelling_the_waiting_task_cancels_the_build(
+    cancel_on_cancel: bool, status_after: tuple[str, str | None]
+) -> None:
+    """When the awaiting task is cancelled, the build is cancelled on the server, unless not."""
     async with _published(build_time=30) as (url, orgo):
         await orgo.builds.start(REF)
         with anyio.move_on_after(0.3) as scope:
-            await orgo.builds.wait(REF)
+            await orgo.builds.wait(REF, cancel_on_cancel=cancel_on_cancel)
         after = await orgo.builds.status(REF)
         cancels = await _requests(url, CANCEL_ROUTE)
     assert scope.cancelled_caught
-    assert (after.status, after.error) == ("failed", "cancelled")
-    assert cancels == {"202": 1}
+    assert (after.status, after.error) == status_after
+    assert cancels == ({"202": 1} if cancel_on_cancel else {})
 
 
 @pytest.mark.parametrize(
