@@ -150,6 +150,9 @@ class BuildFleet:
                     job.conclude_cancelled(now=now)
                 if job.hub is not None:
                     job.hub.close()
+            # Parked twins were settled above; off the board, a later cancel() finds none
+            # to put back on the (closed) ready stream.
+            self._board.drain()
             self._close_streams()
             self._mark_finished()
 

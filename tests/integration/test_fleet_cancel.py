@@ -166,6 +166,32 @@ async def test_handle_cancel_ends_one_build_and_its_twins_go_on() -> None:
         assert report.totals.cancelled == 1
 
 
+async def test_cancel_after_an_error_exit_with_a_parked_twin() -> None:
+    """fleet.cancel() after an error exit that cut off a parked twin is a quiet no-op."""
+    async with run_emulator(build_time=5.0, log_lines=50) as url, client(url) as orgo:
+        fleet = BuildFleet(orgo)
+        twin: BuildHandle | None = None
+
+        async def fail_inside() -> None:
+            nonlocal twin
+            async with fleet:
+                first = fleet.submit(doc("parked", "1.0.0"))
+                async for item in first.events():
+                    if item.kind == "building":
+                        twin = fleet.submit(doc("parked", "2.0.0"))
+                    elif item.kind == "log" and twin is not None and twin.state == "waiting":
+                        break
+                raise RuntimeError("leave")
+
+        with pytest.raises(RuntimeError, match="leave"):
+            await fail_inside()
+        fleet.cancel()
+        assert twin is not None
+        assert (await twin.wait()).status == "cancelled"
+        assert fleet.report().totals.cancelled == 2
+        assert await nothing_building(url)
+
+
 def test_runs_under_plain_asyncio_run() -> None:
     """A fleet works in a fresh loop started by asyncio.run, with no anyio runner around it."""
 
