@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,13 @@ import anyio
 from orgo_async.cli.console import BuildView, make_view, outcome_from_info
 from orgo_async.cli.exits import ExitCode
 from orgo_async.cli.templates import check_distinct_refs, load_files, report_problems
-from orgo_async.errors import APIConnectionError, BuildError, NotFoundError, StreamError
+from orgo_async.errors import (
+    APIConnectionError,
+    BuildError,
+    NotFoundError,
+    OrgoError,
+    StreamError,
+)
 from orgo_async.fleet.report import BuildOutcome
 from orgo_async.models import TERMINAL_STATUSES, BuildInfo
 from orgo_async.refs import TemplateRef
@@ -100,12 +107,21 @@ async def follow_build(
             info = await _final_status(orgo, ref)
     except anyio.get_cancelled_exc_class():
         if cancel_on_interrupt:
-            with anyio.move_on_after(CLEANUP_TIMEOUT, shield=True):
-                await orgo.builds.cancel(ref)
+            await _cancel_quietly(orgo, ref)
         raise
     outcome = outcome_from_info(info, time.monotonic() - t0)
     view.finished(outcome)
     return outcome
+
+
+async def _cancel_quietly(orgo: Orgo, ref: TemplateRef) -> None:
+    """Cancel ``ref``'s build on the server, shielded and time-boxed, on the way out of a cancel.
+
+    Best effort: a cancel that fails must not replace the interrupt (exit 130) with its own
+    error; the build then ends on its own on the server.
+    """
+    with anyio.move_on_after(CLEANUP_TIMEOUT, shield=True), suppress(OrgoError):
+        await orgo.builds.cancel(ref)
 
 
 async def _final_status(orgo: Orgo, ref: TemplateRef) -> BuildInfo:
@@ -140,8 +156,7 @@ async def run_build(args: argparse.Namespace, ctx: CLIContext) -> int:
                 info = await orgo.builds.start(ref)
             except anyio.get_cancelled_exc_class():
                 # The start may have reached the server before the interrupt did.
-                with anyio.move_on_after(CLEANUP_TIMEOUT, shield=True):
-                    await orgo.builds.cancel(ref)
+                await _cancel_quietly(orgo, ref)
                 raise
             ctx.output.record("build", info)
             outcome = await follow_build(orgo, ref, view, started=info, t0=t0)

@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
 import msgspec
 import pytest
 
+from orgo_async import Orgo
 from orgo_async.cli.app import main
-from orgo_async.testing import EMULATOR_API_KEY, EMULATOR_FREE_PLAN_KEY
+from orgo_async.cli.builds import follow_build
+from orgo_async.fleet import BuildOutcome
+from orgo_async.models import BuildEvent
+from orgo_async.refs import TemplateRef
+from orgo_async.testing import EMULATOR_API_KEY, EMULATOR_FREE_PLAN_KEY, run_emulator
 from tests.integration.test_cli_support import Run, emulator_thread, write_template
+from tests.integration.test_fleet import doc, emulator_control
 
 CLI = Callable[..., Run]
+CANCEL_ROUTE = "DELETE /templates/{namespace}/{name}/{version}/build"
 
 
 @pytest.fixture
@@ -258,3 +266,39 @@ def test_json_errors_go_to_stderr_as_json(cli: CLI) -> None:
     assert error["type"] == "error"
     assert error["kind"] == "NotFoundError"
     assert error["exit_code"] == 1
+
+
+class _CancelOnFirstLine:
+    """A build view that cancels ``scope`` on the first log line, as Ctrl-C would."""
+
+    def __init__(self, scope: anyio.CancelScope):
+        self._scope = scope
+
+    def event(self, ref: str, event: BuildEvent) -> None:
+        self._scope.cancel()
+
+    def state(self, ref: str, state: str) -> None:
+        pass
+
+    def finished(self, outcome: BuildOutcome) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+async def test_interrupted_follow_outlives_a_failing_server_cancel() -> None:
+    """An interrupt while following stays an interrupt when the server-side cancel fails."""
+    async with (
+        run_emulator(build_time=5.0, log_lines=50) as url,
+        Orgo(EMULATOR_API_KEY, url, max_retries=0) as orgo,
+    ):
+        published = await orgo.templates.publish(doc("cancel-fails"))
+        ref = TemplateRef.parse(published.ref)
+        started = await orgo.builds.start(ref)
+        await emulator_control(url, "inject", {"route": CANCEL_ROUTE, "status": 500})
+        with anyio.CancelScope() as scope:
+            await follow_build(orgo, ref, _CancelOnFirstLine(scope), started=started)
+        assert scope.cancelled_caught
+        assert (await orgo.builds.status(ref)).status == "building"
+        await orgo.builds.cancel(ref)
