@@ -13,6 +13,9 @@ from orgo_async.models import CancelResult
 
 __all__ = ["build_events", "build_status", "cancel_build", "start_build"]
 
+_MAX_ID_DIGITS = 18
+"""Longer ids cannot name a frame of any log, and stay clear of int()'s digit limit."""
+
 
 def _entry(request: web.Request) -> TemplateEntry:
     ref = path_ref(request)
@@ -58,7 +61,16 @@ async def build_events(request: web.Request) -> web.StreamResponse:
     record = state.builds.records.get(entry.ref)
     if record is None:
         raise ApiError(404, f"{entry.ref} has never been built")
+    return await stream_log(request, state, record.log, _last_event_id(request))
+
+
+def _last_event_id(request: web.Request) -> int:
     raw = request.headers.get("Last-Event-ID", "").strip()
-    if raw and not raw.isdigit():
-        raise ApiError(400, f"Last-Event-ID must be a frame id from this stream, not {raw!r}")
-    return await stream_log(request, state, record.log, int(raw or 0))
+    if not raw:
+        return 0
+    # isdigit() alone admits non-ASCII digits such as "\u00b2", and int() refuses numbers
+    # past its digit limit: both are a malformed id (400), not a server error.
+    if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS:
+        return int(raw)
+    shown = raw if len(raw) <= 40 else raw[:40] + "..."
+    raise ApiError(400, f"Last-Event-ID must be a frame id from this stream, not {shown!r}")

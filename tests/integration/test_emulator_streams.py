@@ -70,12 +70,22 @@ async def test_last_event_id_past_the_end_of_an_ended_log_closes_at_once(
     assert resumed == []
 
 
-async def test_a_malformed_last_event_id_is_400(orgo_emulator: str) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("abc", id="letters"),
+        pytest.param("-1", id="negative"),
+        pytest.param("1_0", id="underscore"),
+        pytest.param("9" * 5000, id="past-int-digit-limit"),
+    ],
+)
+async def test_a_malformed_last_event_id_is_400(orgo_emulator: str, value: str) -> None:
     """A Last-Event-ID that is not a frame id of this stream is refused with 400."""
     async with api() as s:
         await _built(s, orgo_emulator)
-        async with s.get(orgo_emulator + EVENTS, headers={"Last-Event-ID": "abc"}) as r:
+        async with s.get(orgo_emulator + EVENTS, headers={"Last-Event-ID": value}) as r:
             assert r.status == 400
+            assert (await r.json())["request_id"] == r.headers["X-Request-Id"]
 
 
 @pytest.mark.orgo_emulator(build_time=30)
