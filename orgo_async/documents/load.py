@@ -256,7 +256,9 @@ def _data_of(source: Any) -> Any:
     # Anything else is data a caller already parsed; a list or a scalar is then reported
     # as a `type` issue at the top level rather than refused outright.
     _check_size(source)
-    return source if type(source) is dict else _plain(source)
+    # Always copy: a dict may hold tuples or other mappings deeper down, and the validator
+    # and msgspec only take lists and dicts there.
+    return _plain(source)
 
 
 def validate_template(source: TemplateSource) -> list[ValidationIssue]:

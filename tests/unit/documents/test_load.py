@@ -172,6 +172,18 @@ def test_load_accepts_a_template_and_mappings() -> None:
     assert validate_template(template) == []
 
 
+def test_nested_tuples_and_mappings_in_a_dict_are_read_as_lists_and_dicts() -> None:
+    """A dict holding tuples or read-only mappings deeper down loads like plain lists and dicts."""
+    plain = {**BASE, "build": {"apt": ["curl"]}, "hardware": {"cpu": 2}}
+    nested = {
+        **BASE,
+        "build": {"apt": ("curl",)},
+        "hardware": types.MappingProxyType({"cpu": 2}),
+    }
+    assert validate_template(nested) == []
+    assert load_template(nested) == load_template(plain)
+
+
 @pytest.mark.parametrize(
     "data",
     [
