@@ -46,6 +46,7 @@ async def stream_log(
             for frame in log.frames_after(last):
                 if (cut_after is not None and sent >= cut_after) or state.faults.drop_now():
                     counters.cut += 1
+                    counters.frames += len(batch)  # the whole frames before the cut went out
                     await _cut(request, response, b"".join(batch), frame)
                     return response
                 batch.append(frame)

@@ -121,6 +121,7 @@ async def test_a_scripted_cut_breaks_the_stream_mid_frame(orgo_emulator: str) ->
     assert received.endswith(b"\n\n") is False
     assert b"id: 4\ndata: " in received
     assert streams["cut"] == 1
+    assert streams["frames"] == 3 * len(everything) + 3  # three whole streams, three frames
 
 
 @pytest.mark.orgo_emulator(drop_stream=1.0, seed=1)
