@@ -208,7 +208,7 @@ class Follower:
             response.release()
             return None
         if response.status >= 400:
-            raise await _status_error(response)
+            raise await _status_error(response, self._connect_timeout)
         if response.status >= 300:
             response.release()
             raise APIResponseValidationError(
@@ -221,11 +221,15 @@ class Follower:
         return response
 
 
-async def _status_error(response: aiohttp.ClientResponse) -> APIStatusError:
+async def _status_error(response: aiohttp.ClientResponse, within: float | None) -> APIStatusError:
+    body = b""  # the status alone still says what went wrong
     try:
-        body = await response.content.read(_ERROR_BODY_BYTES)
+        # Bounded like connecting: a server that sends an error status and then stalls
+        # must not hold the stream open forever (the read has no socket timeout).
+        with anyio.move_on_after(within):
+            body = await response.content.read(_ERROR_BODY_BYTES)
     except (aiohttp.ClientError, OSError):
-        body = b""  # the status alone still says what went wrong
+        pass
     finally:
         response.release()
     return status_error("GET", str(response.url), response.status, response.headers, body)

@@ -70,7 +70,8 @@ def stream_events(
             connection is considered dead and reopened; ``None`` waits forever.
         max_idle_reconnects: reconnects after idle connections in a row before
             :class:`~orgo_async.errors.APITimeoutError` is raised.
-        connect_timeout: seconds to connect and receive the response headers.
+        connect_timeout: seconds to connect and receive the response headers (and,
+            for an error status, the start of its body).
         max_event_size: the largest event accepted, in bytes.
 
     Raises:

@@ -128,10 +128,13 @@ class EventStream:
     async def _check_content_type(self) -> None:
         response = self._response
         if response.content_type != EVENT_STREAM:
+            body = b""  # the body only illustrates the error; losing it loses nothing
             try:
-                body = await response.content.read(_ERROR_BODY_BYTES)
+                # A server that stalls after the headers must not hang the error.
+                with anyio.move_on_after(self._idle_timeout):
+                    body = await response.content.read(_ERROR_BODY_BYTES)
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
-                body = b""  # the body only illustrates the error; losing it loses nothing
+                pass
             raise APIResponseValidationError(
                 f"expected {EVENT_STREAM}, got {response.headers.get('Content-Type', 'nothing')!r}"
                 f" (status {response.status})",

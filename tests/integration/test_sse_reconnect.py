@@ -401,3 +401,24 @@ async def test_redirects_are_refused(session: aiohttp.ClientSession, policy: Ret
             await _drain(stream_events(session, server.url, retry_policy=policy), [])
     assert caught.value.status_code == 302
     assert len(server.requests) == 1
+
+
+async def test_an_error_status_with_a_stalled_body_still_raises(
+    session: aiohttp.ClientSession, policy: RetryPolicy
+) -> None:
+    """A 404 whose body never comes raises NotFoundError within connect_timeout, not never."""
+    release = anyio.Event()
+
+    async def handler(request: web.Request, _: SSEServer) -> web.StreamResponse:
+        response = web.StreamResponse(status=404)
+        response.content_type = "application/json"
+        await response.prepare(request)
+        await release.wait()
+        return response
+
+    async with serve(handler) as server:
+        source = stream_events(session, server.url, connect_timeout=0.2, retry_policy=policy)
+        with anyio.fail_after(5), pytest.raises(NotFoundError):
+            await _drain(source, [])
+        release.set()
+    assert len(server.requests) == 1

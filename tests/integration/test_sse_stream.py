@@ -142,3 +142,21 @@ async def test_event_too_large(session: aiohttp.ClientSession) -> None:
         with pytest.raises(EventTooLargeError):
             await _drain(iter_events(response, max_event_size=1024), events)
     assert [event.data for event in events] == ["small"]
+
+
+async def test_wrong_content_type_with_a_stalled_body(session: aiohttp.ClientSession) -> None:
+    """A non-stream response that stalls after its headers still raises, after idle_timeout."""
+    release = anyio.Event()
+
+    async def handler(request: web.Request, _: SSEServer) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.content_type = "text/html"
+        await response.prepare(request)
+        await release.wait()
+        return response
+
+    async with serve(handler) as server:
+        async with session.get(server.url) as response:
+            with anyio.fail_after(5), pytest.raises(APIResponseValidationError, match="text/html"):
+                await anext(iter_events(response, idle_timeout=0.2))
+        release.set()
