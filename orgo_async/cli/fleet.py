@@ -112,7 +112,18 @@ async def run_fleet_of(
         )
     print_report(ctx, report)
     if report_file is not None:
-        await anyio.Path(report_file).write_bytes(report.to_json() + b"\n")
+        try:
+            await anyio.Path(report_file).write_bytes(report.to_json() + b"\n")
+        except OSError as exc:
+            # The builds are done and reported above; only the file is missing, and a path
+            # the user gave is theirs to fix (exit 2), not a traceback.
+            reason = exc.strerror or str(exc)
+            ctx.output.error(
+                [f"cannot write the report to {report_file}: {reason}"],
+                kind="OSError",
+                exit_code=ExitCode.USAGE,
+            )
+            return ExitCode.USAGE
     return ExitCode.OK if report.ok else ExitCode.FAILED
 
 

@@ -206,6 +206,16 @@ def test_fleet_builds_a_directory_and_writes_the_report(cli: CLI, tmp_path: Path
     assert sorted(statuses.values()) == ["failed", "ready", "reused"]
 
 
+def test_fleet_report_to_an_unwritable_path_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
+    """A --report path that cannot be written exits 2 with one line, after the builds."""
+    template = write_template(tmp_path, "report-nowhere")
+    target = tmp_path / "missing-dir" / "report.json"
+    result = cli("fleet", str(template), "--report", str(target))
+    assert result.code == 2
+    assert "1 build: 1 ready" in result.out
+    assert result.err.strip() == f"cannot write the report to {target}: No such file or directory"
+
+
 def test_fleet_refuses_two_files_with_one_ref(cli: CLI, tmp_path: Path) -> None:
     """Two files with different content at one ref are refused before publishing."""
     write_template(tmp_path, "same", filename="a.yaml")
