@@ -146,8 +146,9 @@ class Builds:
             raise CapacityReached(self._retry_after())
         if self._task_group is None:
             raise RuntimeError("builds need a task group: enter the emulator state first")
-        record = self._new_record(entry)
         settings = self.settings
+        # Plan before recording: a plan that raises must not leave a build "building"
+        # forever, holding a capacity slot with no task to finish it.
         plan = plan_build(
             interpolated_document(entry.document),
             ref=str(entry.ref),
@@ -156,6 +157,7 @@ class Builds:
             rng=random.Random(f"{settings.seed}:{entry.digest}"),
             from_publish=from_publish,
         )
+        record = self._new_record(entry)
         now = anyio.current_time()
         record.expected_end = now + settings.build_time
         record.scope.deadline = now + settings.build_timeout

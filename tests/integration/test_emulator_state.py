@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import msgspec
 import pytest
 
 from orgo_async.errors import ConfigurationError
@@ -80,3 +81,31 @@ async def test_a_state_file_that_is_not_ours_is_refused_and_kept(
         async with run_emulator(state_file=state):
             pass
     assert state.read_bytes() == content
+
+
+async def test_a_build_that_cannot_be_planned_leaves_nothing_building(tmp_path: Path) -> None:
+    """A stored document that no longer validates fails its build start without a stuck build."""
+    state = tmp_path / "state.json"
+    document = {
+        "api_version": "orgo.ai/v1",
+        "template": {"name": "alpha", "version": "1.0.0"},
+        "hardware": {"cpu": 999},
+    }
+    stored = {
+        "templates": [
+            {
+                "ref": "default/alpha@1.0.0",
+                "digest": "0" * 64,
+                "published": "2026-01-01T00:00:00Z",
+                "document": document,
+            }
+        ]
+    }
+    state.write_bytes(msgspec.json.encode(stored))
+    async with run_emulator(state_file=state) as url, api() as s:
+        async with s.post(url + V + "/build") as r:
+            assert r.status == 500
+        async with s.get(url + V + "/build") as r:
+            assert (await r.json())["status"] == "not_built"
+        async with s.get(url + "/_emulator/stats") as r:
+            assert (await r.json())["building"] == 0
