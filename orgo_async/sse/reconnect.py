@@ -15,7 +15,7 @@ from orgo_async.sse.decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 __all__ = ["DEFAULT_STREAM_RETRY", "EventSource", "stream_events"]
 
 DEFAULT_STREAM_RETRY: Final = RetryPolicy(initial_delay=1.0, max_delay=30.0)
-"""Reconnection delays unless told otherwise: 1 s, doubling with jitter, at most 30 s."""
+"""Reconnection delays unless told otherwise: 1 s, doubling, at most 30 s, plus jitter."""
 
 
 def stream_events(
