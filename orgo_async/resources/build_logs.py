@@ -10,6 +10,7 @@ ending other than ``ready`` into a :class:`~orgo_async.errors.BuildError`.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
@@ -27,6 +28,7 @@ from orgo_async.errors import (
     BuildError,
     BuildFailedError,
     BuildTimeoutError,
+    ConfigurationError,
     EventDecodeError,
     InternalServerError,
     NotFoundError,
@@ -193,6 +195,8 @@ async def wait_for_build(
 
     Implements :meth:`orgo_async.resources.builds.Builds.wait`, which documents it.
     """
+    if within is not None and not _is_wait_limit(within):
+        raise ConfigurationError(f"timeout must be a number of seconds or None, not {within!r}")
     parsed = TemplateRef.parse(ref)
     lines: deque[BuildEvent] = deque(maxlen=_LAST_LINES)
     watch = _Watch(builds, parsed, lines)
@@ -287,6 +291,11 @@ async def _cancel_remote(builds: Builds, ref: TemplateRef) -> None:
         except OrgoError as exc:
             # Best effort: a build left running still ends on its own server-side timeout.
             _log.warning("could not cancel the build of %s: %s", ref, exc)
+
+
+def _is_wait_limit(value: object) -> bool:
+    # Zero or less gives up at once, like any elapsed deadline; NaN is no deadline at all.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def _connect_deadline(timeout: Timeout) -> float | None:

@@ -161,6 +161,7 @@ class Builds(Resource):
             BuildTimeoutError: the build timed out on the server, or ``timeout`` elapsed.
             BuildError: there is no build to wait for (status ``not_built``).
             NotFoundError: no such version.
+            ConfigurationError: ``timeout`` is not a number of seconds.
         """
         return await wait_for_build(
             self,

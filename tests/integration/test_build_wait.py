@@ -17,6 +17,7 @@ from orgo_async.errors import (
     BuildError,
     BuildFailedError,
     BuildTimeoutError,
+    ConfigurationError,
 )
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
 
@@ -210,3 +211,19 @@ async def test_nothing_to_wait_for() -> None:
     assert type(caught.value) is BuildError
     assert caught.value.info is not None
     assert caught.value.info.status == "not_built"
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        pytest.param(float("nan"), id="nan"),
+        pytest.param("5", id="text"),
+        pytest.param(True, id="bool"),
+    ],
+)
+async def test_an_unusable_timeout_is_refused_before_any_request(limit: object) -> None:
+    """wait(timeout=) that is not a number raises ConfigurationError and sends nothing."""
+    async with _published() as (url, orgo):
+        with pytest.raises(ConfigurationError, match="timeout"):
+            await orgo.builds.wait(REF, timeout=limit)  # type: ignore[arg-type]
+        assert await _requests(url, STATUS_ROUTE) == {}
