@@ -23,7 +23,7 @@ from orgo_async.models import (
     ValidationResult,
     VersionList,
 )
-from orgo_async.refs import NAME_PATTERN, VERSION_PATTERN
+from orgo_async.refs import DEFAULT_NAMESPACE, NAME_PATTERN, VERSION_PATTERN
 
 __all__ = ["openapi_document"]
 
@@ -46,7 +46,7 @@ class PublishEnvelope(msgspec.Struct, frozen=True, kw_only=True):
     """The JSON envelope publish accepts besides a raw document."""
 
     template: dict[str, Any]
-    namespace: str = "default"
+    namespace: str = DEFAULT_NAMESPACE
     name: str | None = None
     version: str | None = None
 

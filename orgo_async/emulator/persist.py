@@ -97,7 +97,13 @@ def save_state(path: Path, snapshot: StateSnapshot) -> None:
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as tmp:
+        tmp_file = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp_name)
+        raise
+    try:
+        with tmp_file as tmp:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())

@@ -46,7 +46,7 @@ class EmulatorState:
         self.faults = Faults(self._fault_settings(), config.seed)
         self.runs = Runs()
         self.closing = anyio.Event()
-        """Set when the server stops: open streams end instead of waiting for more frames."""
+        """Set when the server stops; a stream checks it after each batch of frames it sends."""
         self._save_lock = anyio.Lock()
         self._stack: contextlib.AsyncExitStack | None = None
 
