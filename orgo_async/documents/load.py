@@ -54,6 +54,7 @@ MAX_DEPTH: Final = 64
 _PATH_SUFFIXES = (".yaml", ".yml", ".json")
 # Outside strings JSON has no quotes, so this finds every string; group 1 marks object keys.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _StrictConstructor(SafeConstructor):
@@ -105,7 +106,7 @@ def _yaml() -> YAML:
     yaml = YAML(typ="safe")
     yaml.Reader = _JSONCompatibleReader
     yaml.Constructor = _StrictConstructor
-    # Stop the recursive composer early; _check_size then applies the exact limit.
+    # Stop the recursive composer early; _check_data then applies the exact limit.
     yaml.max_depth = MAX_DEPTH + 2
     return yaml
 
@@ -124,7 +125,7 @@ def parse_document(source: str | bytes) -> Any:
             raise TemplateSyntaxError(f"the document is not UTF-8: {exc.reason}") from exc
     data = _parse_json(source)
     if data is not None:
-        _check_size(data)
+        _check_data(data)
         return data
     try:
         data = _yaml().load(source)
@@ -152,7 +153,7 @@ def parse_document(source: str | bytes) -> Any:
         raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels") from exc
     if data is None:
         raise TemplateSyntaxError("the document is empty", line=1, column=1)
-    _check_size(data)
+    _check_data(data)
     return data
 
 
@@ -197,7 +198,8 @@ def _syntax_error(exc: MarkedYAMLError) -> TemplateSyntaxError:
     return TemplateSyntaxError(problem, line=mark.line + 1, column=mark.column + 1)
 
 
-def _check_size(data: Any) -> None:
+def _check_data(data: Any) -> None:
+    """Refuse data too large, too deeply nested, or holding text UTF-8 cannot encode."""
     # An explicit stack: the walk itself must not recurse on hostile input.
     budget = MAX_NODES
     stack: list[tuple[Any, int]] = [(data, 0)]
@@ -206,11 +208,31 @@ def _check_size(data: Any) -> None:
         budget -= 1
         if budget < 0:
             raise TemplateSyntaxError(f"the document expands to more than {MAX_NODES} values")
-        if isinstance(value, (Mapping, list, tuple)):
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, (Mapping, list, tuple)):
             if depth >= MAX_DEPTH:
                 raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels")
-            items = value.values() if isinstance(value, Mapping) else value
+            if isinstance(value, Mapping):
+                for key in value:
+                    if isinstance(key, str):
+                        _check_text(key)
+                items: Any = value.values()
+            else:
+                items = value
             stack.extend((item, depth + 1) for item in items)
+
+
+def _check_text(text: str) -> None:
+    # An escape such as "\ud800" yields a lone surrogate; it would pass validation and then
+    # fail, untyped, wherever the document is encoded (the digest, a publish request).
+    if not text.isascii():
+        match = _SURROGATE.search(text)
+        if match is not None:
+            raise TemplateSyntaxError(
+                f"the document holds a lone surrogate (U+{ord(match[0]):04X}),"
+                " which is not Unicode text"
+            )
 
 
 def _plain(value: Any) -> Any:
@@ -255,7 +277,7 @@ def _data_of(source: Any) -> Any:
         return read_source(source)
     # Anything else is data a caller already parsed; a list or a scalar is then reported
     # as a `type` issue at the top level rather than refused outright.
-    _check_size(source)
+    _check_data(source)
     # Always copy: a dict may hold tuples or other mappings deeper down, and the validator
     # and msgspec only take lists and dicts there.
     return _plain(source)

@@ -138,6 +138,26 @@ def test_hostile_documents_are_refused(text: str) -> None:
         parse_document(text)
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param('{"api_version": "orgo.ai/v1", "env": {"A": "\\ud800"}}', id="json-escape"),
+        pytest.param('api_version: orgo.ai/v1\nenv: {A: "x\\udfff"}\n', id="yaml-escape"),
+        pytest.param({**BASE, "env": {"A": "\ud800"}}, id="data-value"),
+        pytest.param({**BASE, "\ud800": 1}, id="data-key"),
+    ],
+)
+def test_lone_surrogates_are_refused(source: Any) -> None:
+    """Text holding a lone surrogate, which no encoder can write, is a TemplateSyntaxError."""
+    with pytest.raises(TemplateSyntaxError, match="lone surrogate"):
+        validate_template(source)
+
+
+def test_escaped_astral_characters_are_text() -> None:
+    """A JSON surrogate-pair escape is one character, not a lone surrogate."""
+    assert parse_document('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+
+
 def test_path_sources(tmp_path: Path) -> None:
     """A PathLike and a single-line str ending in .yaml/.yml/.json are read as files."""
     yaml_file = tmp_path / "t.YML"
