@@ -311,9 +311,11 @@ def load_template(source: TemplateSource) -> Template:
     try:
         return msgspec.convert(document, Template)
     except msgspec.ValidationError as exc:  # a gap in the validator; still a typed error
-        field = str(exc).rpartition(" - at `$")[2].rstrip("`").lstrip(".")
+        # msgspec ends the message with " - at `$.files[0].to`", or names no path at the top.
+        message, at, path = str(exc).rpartition(" - at `$")
+        field = path.rstrip("`").lstrip(".") if at else ""
         raise TemplateValidationError(
-            [ValidationIssue(field=field, code="type", message=str(exc).split(" - at ")[0])]
+            [ValidationIssue(field=field, code="type", message=message if at else str(exc))]
         ) from exc
 
 
