@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from orgo_async.cli.console import make_view
 from orgo_async.cli.context import CLIContext
 from orgo_async.cli.exits import ExitCode
-from orgo_async.cli.fleet import build_fleet, print_report
+from orgo_async.cli.fleet import build_fleet, positive_int, print_report
 
 if TYPE_CHECKING:
     from orgo_async.demo import DemoTemplate
@@ -46,14 +46,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     demo.add_argument(
         "--capacity",
-        type=int,
+        type=positive_int,
         default=DEMO_CAPACITY,
         metavar="N",
         help=f"builds the emulator runs at once; more get 429 (default {DEMO_CAPACITY})",
     )
     demo.add_argument(
         "--concurrency",
-        type=int,
+        type=positive_int,
         default=DEMO_CONCURRENCY,
         metavar="N",
         help=f"builds the fleet tries to run at once (default {DEMO_CONCURRENCY})",

@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     fleet.add_argument(
         "--concurrency",
         "-c",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"builds running at once (default {DEFAULT_CONCURRENCY})",
@@ -213,7 +213,8 @@ def _is_terminal_view(stream: object) -> bool:
     return bool(isatty and isatty()) and rich_available()
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")

@@ -66,7 +66,9 @@ class BuildFleet:
         _check_positive_int("concurrency", concurrency)
         _check_positive_int("event_buffer", event_buffer)
         if build_timeout is not None and not (
-            isinstance(build_timeout, (int, float)) and math.isfinite(build_timeout)
+            isinstance(build_timeout, (int, float))
+            and not isinstance(build_timeout, bool)  # True is an int, not one second
+            and math.isfinite(build_timeout)
         ):
             raise ConfigurationError(f"build_timeout must be finite seconds, not {build_timeout!r}")
         if build_timeout is not None and build_timeout <= 0:

@@ -229,11 +229,15 @@ def _outcome_of(job: BuildJob, info: BuildInfo) -> BuildOutcome:
             build_time_ms=info.build_time_ms,
             reused=info.reused,
         )
-    if info.status == "failed" and info.error in ("cancelled", "timeout"):
+    if info.status == "failed" and info.error == "cancelled":
+        return job.conclude("cancelled", now=now, error="the server reports the build cancelled")
+    if info.status == "failed" and info.error == "timeout":
+        # The same error_type as a fleet-side build_timeout: one kind of ending, one name.
         return job.conclude(
-            "cancelled" if info.error == "cancelled" else "timeout",
+            "timeout",
             now=now,
-            error=f"the server reports the build {info.error}",
+            error="the server reports the build timed out",
+            error_type="BuildTimeoutError",
         )
     error = info.error or f"build ended with status {info.status}"
     return job.conclude("failed", now=now, error=error, error_type="BuildFailedError")

@@ -116,6 +116,8 @@ def test_global_options_fall_back_to_the_environment(monkeypatch: pytest.MonkeyP
         pytest.param(["fleet"], id="fleet-without-paths"),
         pytest.param(["fleet", "x", "--concurrency", "0"], id="zero-concurrency"),
         pytest.param(["build"], id="build-without-ref"),
+        pytest.param(["demo", "--capacity", "0"], id="demo-zero-capacity"),
+        pytest.param(["demo", "--concurrency", "0"], id="demo-zero-concurrency"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,6 +27,7 @@ def orgo() -> Orgo:
         pytest.param({"build_timeout": -1.0}, id="negative-timeout"),
         pytest.param({"build_timeout": float("inf")}, id="infinite-timeout"),
         pytest.param({"build_timeout": "60"}, id="text-timeout"),
+        pytest.param({"build_timeout": True}, id="bool-timeout"),
     ],
 )
 def test_bad_settings_raise_configuration_error(orgo: Orgo, settings: dict[str, Any]) -> None:
