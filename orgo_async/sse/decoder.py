@@ -21,7 +21,7 @@ from typing import Final
 
 import msgspec
 
-from orgo_async.errors import EventTooLargeError
+from orgo_async.errors import ConfigurationError, EventTooLargeError
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent"]
 
@@ -90,7 +90,9 @@ class SSEDecoder:
                 events without an ``id:`` line report it until the server sets another.
         """
         if max_event_size < 1:
-            raise ValueError(f"max_event_size must be at least 1 byte, not {max_event_size}")
+            raise ConfigurationError(
+                f"max_event_size must be at least 1 byte, not {max_event_size}"
+            )
         self._max_event_size = max_event_size
         self._at_start = True  # the BOM is only stripped from the very first bytes
         self._head = b""  # the first bytes, held back while they could still be a BOM

@@ -9,6 +9,7 @@ from typing import Final
 import aiohttp
 
 from orgo_async._retry import RetryPolicy
+from orgo_async.errors import ConfigurationError
 from orgo_async.sse._follow import Follower
 from orgo_async.sse.decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 
@@ -81,6 +82,8 @@ def stream_events(
         APITimeoutError: the stream stayed silent through every idle reconnect.
         APIResponseValidationError: the response is not ``text/event-stream``.
         EventTooLargeError: an event exceeded ``max_event_size``.
+        ConfigurationError: a negative ``max_reconnects`` or ``max_idle_reconnects``
+            (raised at once, before any request).
     """
     return EventSource(
         session,
@@ -124,9 +127,9 @@ class EventSource:
     ):
         """Prepare the stream; nothing connects until the first iteration."""
         if max_reconnects is not None and max_reconnects < 0:
-            raise ValueError(f"max_reconnects must be >= 0 or None, not {max_reconnects}")
+            raise ConfigurationError(f"max_reconnects must be >= 0 or None, not {max_reconnects}")
         if max_idle_reconnects < 0:
-            raise ValueError(f"max_idle_reconnects must be >= 0, not {max_idle_reconnects}")
+            raise ConfigurationError(f"max_idle_reconnects must be >= 0, not {max_idle_reconnects}")
         self._follower = Follower(
             session,
             url,

@@ -17,6 +17,7 @@ from orgo_async.errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    ConfigurationError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -422,3 +423,18 @@ async def test_an_error_status_with_a_stalled_body_still_raises(
             await _drain(source, [])
         release.set()
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"max_reconnects": -1}, id="max-reconnects"),
+        pytest.param({"max_idle_reconnects": -1}, id="max-idle-reconnects"),
+    ],
+)
+async def test_a_negative_budget_is_a_configuration_error(
+    session: aiohttp.ClientSession, kwargs: dict[str, int]
+) -> None:
+    """A reconnect budget below zero is refused at once with ConfigurationError."""
+    with pytest.raises(ConfigurationError, match=next(iter(kwargs))):
+        stream_events(session, "http://127.0.0.1:9/stream", **kwargs)  # type: ignore[arg-type]

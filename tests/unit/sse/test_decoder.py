@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from orgo_async.errors import EventTooLargeError
+from orgo_async.errors import ConfigurationError, EventTooLargeError
 from orgo_async.sse import ServerSentEvent, SSEDecoder
 from tests.unit.sse.helpers import bytewise, decode_chunks, split_at
 
@@ -246,7 +246,7 @@ class TestMaxEventSize:
 
     def test_limit_must_be_positive(self) -> None:
         """A limit below one byte is refused at construction."""
-        with pytest.raises(ValueError, match="max_event_size"):
+        with pytest.raises(ConfigurationError, match="max_event_size"):
             SSEDecoder(max_event_size=0)
 
 
