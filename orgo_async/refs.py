@@ -9,7 +9,13 @@ import msgspec
 
 from orgo_async.errors import InvalidRefError
 
-__all__ = ["DEFAULT_NAMESPACE", "SYSTEM_NAMESPACE", "TemplateRef"]
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "NAME_PATTERN",
+    "SYSTEM_NAMESPACE",
+    "VERSION_PATTERN",
+    "TemplateRef",
+]
 
 DEFAULT_NAMESPACE: Final = "default"
 """Namespace of your own templates."""
@@ -42,11 +48,8 @@ class TemplateRef(msgspec.Struct, frozen=True, order=True):
     def __post_init__(self) -> None:
         _check("namespace", self.namespace, _NAME)
         _check("name", self.name, _NAME)
+        # The semver pattern also keeps "." and ".." out, so a version is a safe path segment.
         _check("version", self.version, _VERSION)
-        # A version's dots are fine in a path segment, but "." and ".." alone are not;
-        # the semver pattern already excludes them, this keeps that invariant explicit.
-        if self.version in {".", ".."}:
-            raise InvalidRefError(f"invalid version {self.version!r}")
 
     @classmethod
     def parse(cls, ref: str | TemplateRef) -> TemplateRef:
