@@ -11,7 +11,10 @@ __all__ = ["ErrorBody"]
 
 
 class ErrorBody(Model, frozen=True, kw_only=True):
-    """``{"error": ..., "request_id": ...}``, with ``errors`` on 422 and ``status`` on cancel."""
+    """``{"error": ..., "request_id": ...}``, with ``errors`` on 422.
+
+    ``upstream_status`` is the status a desktop answered, on errors that came from one.
+    """
 
     error: str | None = None
     request_id: str | None = None
