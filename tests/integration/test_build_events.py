@@ -146,7 +146,7 @@ async def test_never_built_version_is_not_found() -> None:
     assert report["requests"][route] == {"404": 1}
 
 
-async def _scripted_client(server: SSEServer) -> Orgo:
+def _scripted_client(server: SSEServer) -> Orgo:
     return Orgo("sk_test", server.base_url, retry=no_wait_retries())
 
 
@@ -161,7 +161,7 @@ async def test_invalid_frame_raises_event_decode_error_with_the_raw_data() -> No
         return response
 
     seen: list[BuildEvent] = []
-    async with serve(handler) as server, await _scripted_client(server) as orgo:
+    async with serve(handler) as server, _scripted_client(server) as orgo:
         with pytest.raises(EventDecodeError, match="frame 2") as caught:
             await _collect_into(orgo, "default/x@1.0.0", seen)
     assert [event.line for event in seen] == ["booting"]
@@ -178,7 +178,7 @@ async def test_other_event_types_and_keep_alives_are_skipped() -> None:
         await response.write(b"\n\n")
         return response
 
-    async with serve(handler) as server, await _scripted_client(server) as orgo:
+    async with serve(handler) as server, _scripted_client(server) as orgo:
         events = await _read_all(orgo, "default/x@1.0.0")
     assert [event.line for event in events] == ["ok"]
     assert server.requests[0]["Authorization"] == "Bearer sk_test"
@@ -197,7 +197,7 @@ async def test_silent_stream_reconnects_then_times_out() -> None:
         return response
 
     seen: list[BuildEvent] = []
-    async with serve(handler) as server, await _scripted_client(server) as orgo:
+    async with serve(handler) as server, _scripted_client(server) as orgo:
         with pytest.raises(APITimeoutError):
             await _collect_into(orgo, "default/x@1.0.0", seen, idle_timeout=0.2)
         release.set()
@@ -215,7 +215,7 @@ async def test_leaving_early_closes_the_connection() -> None:
         await anyio.sleep_forever()
         raise AssertionError("unreachable")
 
-    async with serve(handler) as server, await _scripted_client(server) as orgo:
+    async with serve(handler) as server, _scripted_client(server) as orgo:
         async with orgo.builds.events("default/x@1.0.0") as events:
             async for _event in events:
                 break
