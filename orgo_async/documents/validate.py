@@ -200,7 +200,7 @@ class _Walker:
         if not isinstance(value, Mapping):
             self.wrong_type(path, "a mapping", value)
             return
-        regex = fmt.Str(spec.key_pattern).regex if spec.key_pattern else None
+        regex = fmt.compile_pattern(spec.key_pattern) if spec.key_pattern else None
         for key, item in value.items():
             if not isinstance(key, str):
                 self.add(path, "type", f"keys of {leaf_name(path)} must be strings, not {key!r}")
