@@ -116,13 +116,17 @@ def parse_document(source: str | bytes) -> Any:
 
     Raises:
         TemplateSyntaxError: malformed YAML, a forbidden tag, a duplicate key, more than
-            one document, an empty document, or one too large or deeply nested.
+            one document, an empty document, a lone surrogate, or one too large or deeply
+            nested.
+        TemplateError: ``source`` is neither text nor bytes.
     """
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TemplateSyntaxError(f"the document is not UTF-8: {exc.reason}") from exc
+    if not isinstance(source, str):
+        raise TemplateError(f"cannot parse a document from {type(source).__name__}")
     data = _parse_json(source)
     if data is not None:
         _check_data(data)

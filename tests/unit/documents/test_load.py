@@ -104,6 +104,12 @@ def test_json_duplicate_keys_are_refused_with_position() -> None:
     assert (caught.value.line, caught.value.column) == (2, 2)
 
 
+def test_parse_refuses_what_is_not_text() -> None:
+    """parse_document given neither str nor bytes raises TemplateError naming the type."""
+    with pytest.raises(TemplateError, match="from dict"):
+        parse_document({"a": 1})  # type: ignore[arg-type]
+
+
 def test_bytes_are_decoded_as_utf8_with_bom() -> None:
     """Bytes are UTF-8 text; a BOM is skipped."""
     assert parse_document("\ufeffname: caf\u00e9\n".encode()) == {"name": "caf\u00e9"}
