@@ -172,8 +172,13 @@ class Follower:
             base = policy.initial_delay
             if self._server_retry_ms is not None:
                 base = min(self._server_retry_ms / 1000, policy.max_delay)
-            growth = policy.multiplier ** min(failures - 1, 64)
-            delay = min(base * growth, max(base, policy.max_delay))
+            cap = max(base, policy.max_delay)
+            delay = base
+            # Step by step, not multiplier ** failures: a large multiplier would overflow.
+            for _ in range(failures - 1):
+                if delay >= cap or policy.multiplier <= 1:
+                    break
+                delay = min(delay * policy.multiplier, cap)
             retry_after = delay * (1 + _JITTER * self._rng.random())
         await policy.sleep(retry_after)
 

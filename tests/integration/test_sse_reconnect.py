@@ -144,6 +144,24 @@ async def test_backoff_grows_and_is_capped(
     assert all(base <= delay <= base * 1.25 for base, delay in pairs), sleeps.delays
 
 
+async def test_a_huge_multiplier_is_capped_not_overflowed(
+    session: aiohttp.ClientSession, sleeps: Sleeps
+) -> None:
+    """A policy multiplier far past float range still gives max_delay, never OverflowError."""
+    policy = RetryPolicy(initial_delay=0.5, max_delay=4.0, multiplier=1e300, sleep=sleeps)
+
+    async def handler(request: web.Request, _: SSEServer) -> web.StreamResponse:
+        return web.json_response({"error": "down", "request_id": "r"}, status=503)
+
+    async with serve(handler) as server:
+        source = stream_events(session, server.url, retry_policy=policy, max_reconnects=4)
+        with pytest.raises(InternalServerError, match="down"):
+            await _drain(source, [])
+    bases = [0.5, 4.0, 4.0, 4.0]
+    pairs = zip(bases, sleeps.delays, strict=True)
+    assert all(base <= delay <= base * 1.25 for base, delay in pairs), sleeps.delays
+
+
 async def test_retry_after_of_a_429_is_honoured(
     session: aiohttp.ClientSession, policy: RetryPolicy, sleeps: Sleeps
 ) -> None:
