@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import anyio
 import msgspec
@@ -17,13 +17,19 @@ if TYPE_CHECKING:
 # orgo_async.documents (and ruamel.yaml behind it) is imported when a document is first
 # handled, so importing the client stays cheap for code that only reads and builds.
 
-__all__ = ["TemplateDocument", "canonical_body", "raw_body"]
+__all__ = [
+    "JSON_MEDIA_TYPE",
+    "YAML_MEDIA_TYPE",
+    "TemplateDocument",
+    "canonical_body",
+    "raw_body",
+]
 
 TemplateDocument: TypeAlias = "Template | str | bytes | os.PathLike[str] | Mapping[str, Any]"
 """A template as callers hand it over: loaded, a file path, YAML/JSON text, or parsed data."""
 
-JSON: str = "application/json"
-YAML: str = "application/yaml"
+JSON_MEDIA_TYPE: Final = "application/json"
+YAML_MEDIA_TYPE: Final = "application/yaml"
 
 
 async def canonical_body(document: TemplateDocument) -> tuple[Template, bytes]:
@@ -58,10 +64,10 @@ async def raw_body(document: TemplateDocument) -> tuple[bytes, str]:
     from orgo_async.documents.load import source_path
 
     if isinstance(document, Template):
-        return msgspec.json.encode(document.to_dict()), JSON
+        return msgspec.json.encode(document.to_dict()), JSON_MEDIA_TYPE
     if isinstance(document, Mapping):
         try:
-            return msgspec.json.encode(document), JSON
+            return msgspec.json.encode(document), JSON_MEDIA_TYPE
         except (TypeError, msgspec.EncodeError) as exc:
             raise TemplateSyntaxError(f"document is not JSON data: {exc}") from exc
     path = source_path(document)
@@ -80,12 +86,12 @@ async def raw_body(document: TemplateDocument) -> tuple[bytes, str]:
 
 
 def _media_type(data: bytes) -> str:
-    # YAML 1.2 is a superset of JSON, so only text that is JSON is labelled as JSON.
+    # YAML 1.2 is a superset of JSON_MEDIA_TYPE, so only text that is JSON is labelled as JSON.
     try:
         msgspec.json.decode(data)
     except msgspec.DecodeError:
-        return YAML
-    return JSON
+        return YAML_MEDIA_TYPE
+    return JSON_MEDIA_TYPE
 
 
 async def _read(path: str) -> bytes:

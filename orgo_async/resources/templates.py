@@ -7,7 +7,12 @@ from typing import Any, Final
 
 import msgspec
 
-from orgo_async._documents_input import TemplateDocument, canonical_body, raw_body
+from orgo_async._documents_input import (
+    JSON_MEDIA_TYPE,
+    TemplateDocument,
+    canonical_body,
+    raw_body,
+)
 from orgo_async._timeout import Timeout
 from orgo_async._transport import Request
 from orgo_async.errors import InvalidRefError, UnprocessableEntityError
@@ -35,7 +40,6 @@ _DELETE: Final = msgspec.json.Decoder(DeleteResult)
 _SCHEMA: Final = msgspec.json.Decoder(dict[str, Any])
 _RUN: Final = msgspec.json.Decoder(TemplateRun)
 _STOP: Final = msgspec.json.Decoder(StopRunResult)
-_JSON: Final = "application/json"
 
 
 class Templates(Resource):
@@ -74,7 +78,9 @@ class Templates(Resource):
         # Publishing identical content again answers 200 with the same body, so a plain
         # publish is safe to repeat. A forced one replaces the version (and resets its
         # build) each time, so it is only repeated when the server provably never saw it.
-        request = Request("POST", "/templates", params or None, body, _JSON, idempotent=not force)
+        request = Request(
+            "POST", "/templates", params or None, body, JSON_MEDIA_TYPE, idempotent=not force
+        )
         response = await self._transport.request(request, timeout=timeout, max_retries=max_retries)
         return response.decode(_PUBLISH)
 
@@ -220,7 +226,7 @@ class Templates(Resource):
             ConflictError: the version's build is not ``ready``.
         """
         body = msgspec.json.encode({"ref": str(TemplateRef.parse(ref))})
-        request = Request("POST", "/templates/run", None, body, _JSON, idempotent=False)
+        request = Request("POST", "/templates/run", None, body, JSON_MEDIA_TYPE, idempotent=False)
         response = await self._transport.request(request, timeout=timeout, max_retries=max_retries)
         return response.decode(_RUN)
 
