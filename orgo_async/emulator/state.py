@@ -8,11 +8,13 @@ and the ``--state`` file and opens the task group; leaving cancels builds still 
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from types import TracebackType
 
 import anyio
 import anyio.to_thread
 
+from orgo_async.documents import validate_template
 from orgo_async.emulator.buildlog import BuildLog
 from orgo_async.emulator.builds import BuildRecord, Builds, BuildSettings, Golden
 from orgo_async.emulator.config import EmulatorConfig
@@ -29,6 +31,7 @@ from orgo_async.emulator.persist import (
 from orgo_async.emulator.registry import Registry, TemplateEntry
 from orgo_async.emulator.runs import Runs
 from orgo_async.emulator.stats import Stats
+from orgo_async.errors import ConfigurationError, InvalidRefError
 from orgo_async.refs import TemplateRef
 
 __all__ = ["EmulatorState"]
@@ -166,7 +169,15 @@ class EmulatorState:
             return False
         snapshot = load_state(path)
         for t in snapshot.templates:
-            ref = TemplateRef.parse(t.ref)
+            ref = _restored_ref(path, t.ref)
+            # A hand-edited file must not smuggle in a document publish would refuse.
+            issues = validate_template(t.document)
+            if issues:
+                first = issues[0]
+                raise ConfigurationError(
+                    f"{path} is not a valid emulator state file: {ref}: "
+                    f"{first.field or '<document>'}: {first.message}"
+                )
             self.registry.put(
                 TemplateEntry(ref=ref, digest=t.digest, published=t.published, document=t.document)
             )
@@ -176,7 +187,7 @@ class EmulatorState:
             self.builds.restore(
                 BuildRecord(
                     id=b.id,
-                    ref=TemplateRef.parse(b.ref),
+                    ref=_restored_ref(path, b.ref),
                     digest=b.digest,
                     log=BuildLog(b.events),
                     status=b.status,
@@ -189,3 +200,10 @@ class EmulatorState:
             )
         self.builds.count = max(self.builds.count, snapshot.build_count)
         return bool(snapshot.templates or snapshot.builds)
+
+
+def _restored_ref(path: Path, text: str) -> TemplateRef:
+    try:
+        return TemplateRef.parse(text)
+    except InvalidRefError as exc:
+        raise ConfigurationError(f"{path} is not a valid emulator state file: {exc}") from exc

@@ -83,29 +83,35 @@ async def test_a_state_file_that_is_not_ours_is_refused_and_kept(
     assert state.read_bytes() == content
 
 
-async def test_a_build_that_cannot_be_planned_leaves_nothing_building(tmp_path: Path) -> None:
-    """A stored document that no longer validates fails its build start without a stuck build."""
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        pytest.param(
+            {"ref": "default/alpha@1.0.0", "document": {"hardware": {"cpu": 999}}},
+            "hardware.cpu: cpu must be one of 1, 2, 4, 8, 16",
+            id="invalid-document",
+        ),
+        pytest.param({"ref": "default/../x@1.0.0"}, "invalid", id="invalid-ref"),
+    ],
+)
+async def test_a_state_file_with_a_bad_template_is_refused(
+    tmp_path: Path, entry: dict[str, object], message: str
+) -> None:
+    """A stored template publish would refuse stops the start, and the file stays untouched."""
     state = tmp_path / "state.json"
     document = {
         "api_version": "orgo.ai/v1",
         "template": {"name": "alpha", "version": "1.0.0"},
-        "hardware": {"cpu": 999},
+        **entry.pop("document", {}),  # type: ignore[dict-item]
     }
     stored = {
         "templates": [
-            {
-                "ref": "default/alpha@1.0.0",
-                "digest": "0" * 64,
-                "published": "2026-01-01T00:00:00Z",
-                "document": document,
-            }
+            {"digest": "0" * 64, "published": "2026-01-01T00:00:00Z", "document": document} | entry
         ]
     }
     state.write_bytes(msgspec.json.encode(stored))
-    async with run_emulator(state_file=state) as url, api() as s:
-        async with s.post(url + V + "/build") as r:
-            assert r.status == 500
-        async with s.get(url + V + "/build") as r:
-            assert (await r.json())["status"] == "not_built"
-        async with s.get(url + "/_emulator/stats") as r:
-            assert (await r.json())["building"] == 0
+    content = state.read_bytes()
+    with pytest.raises(ConfigurationError, match=message):
+        async with run_emulator(state_file=state):
+            pass
+    assert state.read_bytes() == content
