@@ -66,6 +66,8 @@ MAX_TEST_RUNS: Final = 5
 TEST_RUN_RETRY_AFTER_S: Final = 5
 TEST_RUN_IDLE_S: Final = 1800.0
 """A preview not stopped after this long is reaped (checked lazily)."""
+STOPPED_RUNS_REMEMBERED: Final = 1024
+"""Stopped previews that still answer ``stopped: false``; older ids answer 404."""
 DEFAULT_RESOLUTION: Final = "1280x720x24"
 
 # --- faults ------------------------------------------------------------------

@@ -28,7 +28,9 @@ class Runs:
 
     def __init__(self) -> None:
         self._live: dict[str, _Preview] = {}
-        self._stopped: set[str] = set()
+        # Stopped ids answer "stopped: false" for a while; only the latest few are kept,
+        # so a long-running emulator does not grow with every preview it ever ran.
+        self._stopped: dict[str, None] = {}
 
     def start(self, resolution: str) -> TemplateRun:
         """Boot a preview.
@@ -55,7 +57,7 @@ class Runs:
         """Stop a preview: True if it was running, False if already stopped, None if unknown."""
         self._reap()
         if self._live.pop(desktop_id, None) is not None:
-            self._stopped.add(desktop_id)
+            self._remember_stopped(desktop_id)
             return True
         return False if desktop_id in self._stopped else None
 
@@ -69,4 +71,9 @@ class Runs:
         for desktop_id, preview in list(self._live.items()):
             if preview.expires <= now:
                 del self._live[desktop_id]
-                self._stopped.add(desktop_id)
+                self._remember_stopped(desktop_id)
+
+    def _remember_stopped(self, desktop_id: str) -> None:
+        self._stopped[desktop_id] = None
+        if len(self._stopped) > policy.STOPPED_RUNS_REMEMBERED:
+            del self._stopped[next(iter(self._stopped))]  # the oldest
