@@ -16,6 +16,7 @@ import msgspec
 
 from orgo_async.documents.interpolate import interpolate_document
 from orgo_async.documents.schema import Template
+from orgo_async.errors import TemplateSyntaxError
 
 __all__ = ["DIGEST_EXCLUDED", "build_content", "template_digest"]
 
@@ -39,9 +40,15 @@ def template_digest(template: Template | Mapping[str, Any]) -> str:
 
     Raises:
         TemplateValidationError: a mapping that is not a valid template.
+        TemplateSyntaxError: a ``Template`` built by hand holding text that is not
+            Unicode (a lone surrogate); loaded documents are refused earlier.
     """
     content = build_content(template)
-    return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
+    try:
+        encoded = msgspec.json.encode(content, order="sorted")
+    except UnicodeEncodeError as exc:
+        raise TemplateSyntaxError(f"the template holds text that is not Unicode: {exc}") from exc
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def build_content(template: Template | Mapping[str, Any]) -> dict[str, Any]:

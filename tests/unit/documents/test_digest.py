@@ -7,10 +7,11 @@ import hashlib
 import re
 from typing import Any
 
+import msgspec
 import pytest
 
-from orgo_async.documents import load_template, template_digest
-from orgo_async.errors import TemplateValidationError
+from orgo_async.documents import Build, load_template, template_digest
+from orgo_async.errors import TemplateSyntaxError, TemplateValidationError
 from tests.unit.documents.helpers import DATA, EXAMPLES
 
 REFERENCE: dict[str, Any] = {
@@ -237,3 +238,11 @@ def test_digest_of_invalid_mapping_raises() -> None:
     """A mapping that is not a valid template cannot be digested."""
     with pytest.raises(TemplateValidationError):
         template_digest(changed(hardware__cpu=3))
+
+
+def test_a_hand_built_template_with_a_lone_surrogate_raises_a_template_error() -> None:
+    """Text that is not Unicode, put into a Template by hand, gives TemplateSyntaxError."""
+    template = load_template("api_version: orgo.ai/v1\nname: e@1.0.0\n")
+    broken = msgspec.structs.replace(template, build=Build(apt=["\ud800"]))
+    with pytest.raises(TemplateSyntaxError, match="not Unicode"):
+        template_digest(broken)
