@@ -14,7 +14,15 @@ from orgo_async._client import Orgo
 from orgo_async.models import BuildInfo
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries
 
-__all__ = ["MINIMAL", "MINIMAL_REF", "emulator_client", "inject", "requests_to", "settle"]
+__all__ = [
+    "MINIMAL",
+    "MINIMAL_REF",
+    "control",
+    "emulator_client",
+    "inject",
+    "requests_to",
+    "settle",
+]
 
 MINIMAL = """\
 api_version: orgo.ai/v1
@@ -34,7 +42,8 @@ async def emulator_client(
         yield orgo
 
 
-async def _control(method: str, url: str, path: str, body: Any = None) -> Any:
+async def control(method: str, url: str, path: str, body: Any = None) -> Any:
+    """Call the emulator's control route ``path`` (under ``/_emulator``); its decoded JSON."""
     data = None if body is None else msgspec.json.encode(body)
     async with (
         aiohttp.ClientSession() as session,
@@ -46,7 +55,7 @@ async def _control(method: str, url: str, path: str, body: Any = None) -> Any:
 
 async def requests_to(url: str, route: str) -> dict[str, int]:
     """How many requests the emulator answered on ``route``, by status (``{"201": 1}``)."""
-    report = await _control("GET", url, "/stats")
+    report = await control("GET", url, "/stats")
     counts: dict[str, int] = report["requests"].get(route, {})
     return counts
 
@@ -58,7 +67,7 @@ async def inject(
     body: dict[str, Any] = {"route": route, "status": status, "count": count}
     if retry_after is not None:
         body["retry_after"] = retry_after
-    await _control("POST", url, "/inject", body)
+    await control("POST", url, "/inject", body)
 
 
 async def settle(orgo: Orgo, ref: str, *, deadline: float = 10.0) -> BuildInfo:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import aiohttp
 import anyio
-import msgspec
 import pytest
 from aiohttp import web
 
@@ -16,6 +13,7 @@ from orgo_async._client import Orgo
 from orgo_async.errors import APITimeoutError, EventDecodeError, NotFoundError
 from orgo_async.models import BuildEvent
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
+from tests.integration._emulator_client import control
 from tests.unit.sse.server import SSEServer, open_stream, serve
 
 BUILDS = 30
@@ -44,16 +42,6 @@ async def _client(url: str) -> AsyncIterator[Orgo]:
         yield orgo
 
 
-async def _control(method: str, url: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else msgspec.json.encode(body)
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, f"{url}/_emulator{path}", data=data) as response,
-    ):
-        assert response.status == 200, await response.text()
-        return msgspec.json.decode(await response.read())
-
-
 async def _read_all(orgo: Orgo, ref: str) -> list[BuildEvent]:
     async with orgo.builds.events(ref) as events:
         return [event async for event in events]
@@ -76,8 +64,8 @@ async def test_many_builds_through_cut_streams_lose_and_repeat_nothing() -> None
         async with anyio.create_task_group() as group:
             for number in range(BUILDS):
                 group.start_soon(follow, number)
-        stats = await _control("GET", url, "/stats")
-        await _control("PUT", url, "/faults", {"drop_stream": 0.0})
+        stats = await control("GET", url, "/stats")
+        await control("PUT", url, "/faults", {"drop_stream": 0.0})
         uncut = {ref: await _read_all(orgo, ref) for ref in followed}
     assert stats["streams"]["cut"] > 0, "the faults never cut a stream"
     lines = {build["ref"]: build["lines"] for build in stats["builds"]}
@@ -94,7 +82,7 @@ async def test_scripted_cuts_after_every_few_frames() -> None:
         await orgo.builds.start(_ref(0))
         reference = await _read_all(orgo, _ref(0))
         for after in (0, 1, 3):
-            await _control("POST", url, "/streams/cut", {"after": after, "count": 3})
+            await control("POST", url, "/streams/cut", {"after": after, "count": 3})
             assert await _read_all(orgo, _ref(0)) == reference
 
 
@@ -141,7 +129,7 @@ async def test_never_built_version_is_not_found() -> None:
         await orgo.templates.publish(_document(0))
         with pytest.raises(NotFoundError):
             await _read_all(orgo, _ref(0))
-        report = await _control("GET", url, "/stats")
+        report = await control("GET", url, "/stats")
     route = "GET /templates/{namespace}/{name}/{version}/build/events"
     assert report["requests"][route] == {"404": 1}
 

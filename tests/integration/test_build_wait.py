@@ -6,9 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aiohttp
 import anyio
-import msgspec
 import pytest
 
 from orgo_async._client import Orgo
@@ -20,6 +18,7 @@ from orgo_async.errors import (
     ConfigurationError,
 )
 from orgo_async.testing import EMULATOR_API_KEY, no_wait_retries, run_emulator
+from tests.integration._emulator_client import control, requests_to
 
 DOCUMENT = """\
 api_version: orgo.ai/v1
@@ -47,22 +46,6 @@ async def _published(document: str = DOCUMENT, **emulator: Any) -> AsyncIterator
         yield url, orgo
 
 
-async def _control(method: str, url: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else msgspec.json.encode(body)
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, f"{url}/_emulator{path}", data=data) as response,
-    ):
-        assert response.status == 200, await response.text()
-        return msgspec.json.decode(await response.read())
-
-
-async def _requests(url: str, route: str) -> dict[str, int]:
-    report = await _control("GET", url, "/stats")
-    counts: dict[str, int] = report["requests"].get(route, {})
-    return counts
-
-
 async def test_ready() -> None:
     """A build that succeeds returns its final BuildInfo."""
     async with _published(build_time=0.3) as (_, orgo):
@@ -77,9 +60,9 @@ async def test_reused_golden_needs_no_stream() -> None:
     async with _published() as (url, orgo):
         await orgo.builds.start(REF)
         await orgo.builds.wait(REF)
-        before = await _requests(url, EVENTS_ROUTE)
+        before = await requests_to(url, EVENTS_ROUTE)
         info = await orgo.builds.wait(REF)
-        assert await _requests(url, EVENTS_ROUTE) == before
+        assert await requests_to(url, EVENTS_ROUTE) == before
     assert info.status == "ready"
 
 
@@ -144,7 +127,7 @@ async def test_wait_timeout(cancel_on_timeout: bool, status_after: tuple[str, st
         with pytest.raises(BuildTimeoutError, match="gave up waiting"):
             await orgo.builds.wait(REF, timeout=0.3, cancel_on_timeout=cancel_on_timeout)
         after = await orgo.builds.status(REF)
-        cancels = await _requests(url, CANCEL_ROUTE)
+        cancels = await requests_to(url, CANCEL_ROUTE)
     assert (after.status, after.error) == status_after
     assert cancels == ({"202": 1} if cancel_on_timeout else {})
 
@@ -165,7 +148,7 @@ async def test_cancelling_the_waiting_task_cancels_the_build(
         with anyio.move_on_after(0.3) as scope:
             await orgo.builds.wait(REF, cancel_on_cancel=cancel_on_cancel)
         after = await orgo.builds.status(REF)
-        cancels = await _requests(url, CANCEL_ROUTE)
+        cancels = await requests_to(url, CANCEL_ROUTE)
     assert scope.cancelled_caught
     assert (after.status, after.error) == status_after
     assert cancels == ({"202": 1} if cancel_on_cancel else {})
@@ -182,12 +165,12 @@ async def test_falls_back_to_polling_when_the_log_is_unavailable(status: int, co
     """With the events endpoint failing, wait() polls the status to the build's end."""
     async with _published(build_time=0.6) as (url, orgo):
         await orgo.builds.start(REF)
-        await _control(
+        await control(
             "POST", url, "/inject", {"route": EVENTS_ROUTE, "status": status, "count": count}
         )
         info = await orgo.builds.wait(REF)
-        events = await _requests(url, EVENTS_ROUTE)
-        polls = await _requests(url, STATUS_ROUTE)
+        events = await requests_to(url, EVENTS_ROUTE)
+        polls = await requests_to(url, STATUS_ROUTE)
     assert info.status == "ready"
     assert events == {str(status): 1 if count == 1 else 9}
     assert polls["200"] >= 2
@@ -198,7 +181,7 @@ async def test_cut_streams_do_not_disturb_the_wait() -> None:
     async with _published(build_time=0.5, log_lines=30, drop_stream=0.1, seed=3) as (url, orgo):
         await orgo.builds.start(REF)
         info = await orgo.builds.wait(REF)
-        report = await _control("GET", url, "/stats")
+        report = await control("GET", url, "/stats")
     assert info.status == "ready"
     assert report["streams"]["cut"] > 0
 
@@ -226,4 +209,4 @@ async def test_an_unusable_timeout_is_refused_before_any_request(limit: object) 
     async with _published() as (url, orgo):
         with pytest.raises(ConfigurationError, match="timeout"):
             await orgo.builds.wait(REF, timeout=limit)  # type: ignore[arg-type]
-        assert await _requests(url, STATUS_ROUTE) == {}
+        assert await requests_to(url, STATUS_ROUTE) == {}
