@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from orgo_async.cli.output import Output
-from orgo_async.fleet.report import BuildOutcome, OutcomeStatus
+from orgo_async.fleet.report import BuildOutcome, outcome_status
 
 if TYPE_CHECKING:
     from orgo_async.models import BuildEvent, BuildInfo
@@ -37,18 +37,9 @@ __all__ = [
 
 def outcome_from_info(info: BuildInfo, wall_time: float) -> BuildOutcome:
     """Summarise a build's final status as the fleet does, so both report alike."""
-    status: OutcomeStatus
-    if info.status == "ready":
-        status = "reused" if info.reused else "ready"
-    elif info.error == "cancelled":
-        status = "cancelled"
-    elif info.error == "timeout":
-        status = "timeout"
-    else:
-        status = "failed"
     return BuildOutcome(
         ref=info.ref,
-        status=status,
+        status=outcome_status(info),
         digest=info.digest,
         reused=info.reused,
         build_time_ms=info.build_time_ms,

@@ -6,7 +6,7 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
-from orgo_async.models import BuildEvent
+from orgo_async.models import BuildEvent, BuildInfo
 
 __all__ = [
     "TERMINAL_STATES",
@@ -16,10 +16,21 @@ __all__ = [
     "FleetReport",
     "FleetTotals",
     "OutcomeStatus",
+    "outcome_status",
 ]
 
 OutcomeStatus: TypeAlias = Literal["ready", "reused", "failed", "cancelled", "timeout"]
 """How a build ended: built, reused an existing golden, failed, cancelled or timed out."""
+
+
+def outcome_status(info: BuildInfo) -> OutcomeStatus:
+    """How a build whose final status is ``info`` is reported, by the fleet and the CLI alike."""
+    if info.status == "ready":
+        return "reused" if info.reused else "ready"
+    if info.error in ("cancelled", "timeout"):
+        return "cancelled" if info.error == "cancelled" else "timeout"
+    return "failed"
+
 
 BuildState: TypeAlias = Literal[
     "queued",

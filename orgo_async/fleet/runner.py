@@ -19,7 +19,7 @@ from orgo_async.errors import (
 from orgo_async.fleet.digests import DigestBoard
 from orgo_async.fleet.gate import StartGate
 from orgo_async.fleet.job import BuildJob
-from orgo_async.fleet.report import BuildOutcome, BuildState, FleetEvent
+from orgo_async.fleet.report import BuildOutcome, BuildState, FleetEvent, outcome_status
 from orgo_async.models import TERMINAL_STATUSES, BuildInfo
 
 __all__ = ["CLEANUP_TIMEOUT", "BuildRunner"]
@@ -222,22 +222,18 @@ class BuildRunner:
 
 def _outcome_of(job: BuildJob, info: BuildInfo) -> BuildOutcome:
     now = anyio.current_time()
-    if info.status == "ready":
-        return job.conclude(
-            "reused" if info.reused else "ready",
-            now=now,
-            build_time_ms=info.build_time_ms,
-            reused=info.reused,
-        )
-    if info.status == "failed" and info.error == "cancelled":
-        return job.conclude("cancelled", now=now, error="the server reports the build cancelled")
-    if info.status == "failed" and info.error == "timeout":
+    status = outcome_status(info)
+    if status in ("ready", "reused"):
+        return job.conclude(status, now=now, build_time_ms=info.build_time_ms, reused=info.reused)
+    if status == "cancelled":
+        return job.conclude(status, now=now, error="the server reports the build cancelled")
+    if status == "timeout":
         # The same error_type as a fleet-side build_timeout: one kind of ending, one name.
         return job.conclude(
-            "timeout",
+            status,
             now=now,
             error="the server reports the build timed out",
             error_type="BuildTimeoutError",
         )
     error = info.error or f"build ended with status {info.status}"
-    return job.conclude("failed", now=now, error=error, error_type="BuildFailedError")
+    return job.conclude(status, now=now, error=error, error_type="BuildFailedError")
