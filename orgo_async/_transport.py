@@ -1,5 +1,8 @@
 """The HTTP transport: one aiohttp session, retries, and the only place aiohttp errors turn typed.
 
+Error statuses become typed errors in :mod:`orgo_async._status`, which the event streams
+use too.
+
 Resources describe a call as a :class:`Request`; :meth:`Transport.request` sends it,
 retries what is safe to retry, and hands back a :class:`Response` with a 2xx status or
 raises an :class:`~orgo_async.errors.APIError`.
@@ -13,9 +16,8 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 from importlib import metadata
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 import aiohttp
 import msgspec
@@ -28,23 +30,15 @@ from orgo_async._retry import (
     is_retryable_status,
     retry_after_from_headers,
 )
+from orgo_async._status import status_error
 from orgo_async._timeout import Timeout
 from orgo_async.errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
     ConfigurationError,
-    ConflictError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    UnprocessableEntityError,
 )
-from orgo_async.models import ValidationIssue
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -52,7 +46,6 @@ __all__ = [
     "Response",
     "Transport",
     "check_max_retries",
-    "status_error",
 ]
 
 _log = logging.getLogger("orgo_async")
@@ -335,69 +328,3 @@ def _describe(exc: BaseException) -> str:
 
 def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
-
-
-def status_error(
-    method: str, url: str, status: int, headers: Mapping[str, str], body: bytes
-) -> APIStatusError:
-    """The typed error for an error response: one subclass per documented status."""
-    parsed = _parse_body(body)
-    fields = parsed if isinstance(parsed, dict) else {}
-    message = fields.get("error")
-    if not isinstance(message, str) or not message:
-        message = _fallback_message(status, parsed)
-    request_id = fields.get("request_id")
-    if not isinstance(request_id, str):
-        request_id = headers.get("X-Request-Id")
-    common: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "status_code": status,
-        "request_id": request_id,
-        "body": parsed,
-    }
-    if status == 422:
-        return UnprocessableEntityError(message, issues=_issues(fields.get("errors")), **common)
-    if status == 429:
-        return RateLimitError(message, retry_after=retry_after_from_headers(headers), **common)
-    if status >= 500:
-        return InternalServerError(message, **common)
-    return _STATUS_ERRORS.get(status, APIStatusError)(message, **common)
-
-
-_STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-}
-_ISSUES: Final = msgspec.json.Decoder(list[ValidationIssue])
-
-
-def _parse_body(body: bytes) -> Any:
-    """The body as JSON when it is JSON, else as text (undecodable bytes replaced)."""
-    try:
-        return msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return body.decode("utf-8", errors="replace")
-
-
-def _fallback_message(status: int, parsed: Any) -> str:
-    reason = HTTPStatus(status).phrase if status in _KNOWN_STATUSES else "error"
-    if isinstance(parsed, str) and parsed.strip():
-        return f"{reason}: {parsed.strip()[:200]}"
-    return reason
-
-
-_KNOWN_STATUSES: Final = frozenset(int(s) for s in HTTPStatus)
-
-
-def _issues(raw: Any) -> list[ValidationIssue]:
-    # A 422 whose issues do not decode still deserves its 422 error; the raw list stays in .body.
-    if not isinstance(raw, list):
-        return []
-    try:
-        return _ISSUES.decode(msgspec.json.encode(raw))
-    except msgspec.DecodeError:
-        return []

@@ -18,7 +18,7 @@ import anyio
 from multidict import CIMultiDict
 
 from orgo_async._retry import RETRYABLE_STATUSES, RetryPolicy
-from orgo_async._transport import status_error
+from orgo_async._status import status_error
 from orgo_async.errors import (
     APIConnectionError,
     APIError,

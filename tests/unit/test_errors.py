@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict
 
-from orgo_async._transport import status_error
+from orgo_async._status import status_error
 from orgo_async.errors import (
     APIError,
     APIStatusError,
