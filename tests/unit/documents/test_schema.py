@@ -77,6 +77,49 @@ def test_fields_match_the_schema(
     assert set(table.required) == required
 
 
+_NUMBER_ENUMS = {("hardware", "cpu")}
+"""Enums of non-integer numbers (cpu 0.5), typed ``int | float`` in the Struct."""
+
+
+def _struct_enum(field_type: msgspec.inspect.Type) -> set[Any] | None:
+    """The Literal values a Struct field allows (through Optional and lists), if any."""
+    if isinstance(field_type, msgspec.inspect.UnionType):
+        found = [_struct_enum(t) for t in field_type.types]
+        return next((values for values in found if values is not None), None)
+    if isinstance(field_type, msgspec.inspect.ListType):
+        return _struct_enum(field_type.item_type)
+    if isinstance(field_type, msgspec.inspect.LiteralType):
+        return set(field_type.values)
+    return None
+
+
+def _table_enum(spec: Any) -> set[Any] | None:
+    """The values the validator's table allows for a field (through lists), if any."""
+    if isinstance(spec, fmt.ListOf):
+        return _table_enum(spec.item)
+    enum = getattr(spec, "enum", None)
+    return set(enum) if enum else None
+
+
+@pytest.mark.parametrize(("name", "struct", "table"), PAIRS)
+def test_enums_match_the_schema(
+    name: str | None, struct: type[msgspec.Struct], table: fmt.Obj
+) -> None:
+    """Every enum is written twice (Struct Literal, validator table): both equal the schema's."""
+    definition = SCHEMA if name is None else SCHEMA["$defs"][name]
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    struct_fields = {f.encode_name: f.type for f in info.fields}
+    for field, prop in definition["properties"].items():
+        schema_enum = prop.get("enum", prop.get("items", {}).get("enum"))
+        if schema_enum is None:
+            continue
+        assert _table_enum(table.fields[field]) == set(schema_enum), field
+        if (name, field) in _NUMBER_ENUMS:
+            continue  # msgspec Literals hold ints and strings only; the validator checks these
+        assert _struct_enum(struct_fields[field]) == set(schema_enum), field
+
+
 def test_env_secret_matches_the_schema() -> None:
     """{secret: <name>} is a closed object with one required field."""
     secret = SCHEMA["$defs"]["envValue"]["oneOf"][1]
