@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -86,6 +86,19 @@ async def _decode(request: web.Request, kind: type[Any]) -> Any:
         raise ApiError(400, f"invalid control body: {exc}") from exc
 
 
+_Checked = TypeVar("_Checked", Injection, StreamCut)
+
+
+async def _decode_checked(request: web.Request, kind: type[_Checked]) -> _Checked:
+    """Decode a control body and check its values; 400 for either problem."""
+    value: _Checked = await _decode(request, kind)
+    try:
+        value.check()
+    except ConfigurationError as exc:
+        raise ApiError(400, str(exc)) from exc
+    return value
+
+
 async def get_faults(request: web.Request) -> web.Response:
     """``GET /_emulator/faults``: the knobs in force."""
     return json_response(_control_state(request.app[STATE]))
@@ -125,24 +138,14 @@ async def clear_faults(request: web.Request) -> web.Response:
 async def inject(request: web.Request) -> web.Response:
     """``POST /_emulator/inject``: the next ``count`` requests of ``route`` get ``status``."""
     state = request.app[STATE]
-    injection: Injection = await _decode(request, Injection)
-    try:
-        injection.check()
-    except ConfigurationError as exc:
-        raise ApiError(400, str(exc)) from exc
-    state.faults.injections.append(injection)
+    state.faults.injections.append(await _decode_checked(request, Injection))
     return json_response(_control_state(state))
 
 
 async def cut_streams(request: web.Request) -> web.Response:
     """``POST /_emulator/streams/cut``: cut the next ``count`` streams after ``after`` frames."""
     state = request.app[STATE]
-    cut: StreamCut = await _decode(request, StreamCut)
-    try:
-        cut.check()
-    except ConfigurationError as exc:
-        raise ApiError(400, str(exc)) from exc
-    state.faults.cuts.append(cut)
+    state.faults.cuts.append(await _decode_checked(request, StreamCut))
     return json_response(_control_state(state))
 
 

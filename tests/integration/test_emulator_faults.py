@@ -167,3 +167,27 @@ async def test_control_routes_need_no_key_and_are_never_faulted(orgo_emulator: s
             assert r.status == 200
         async with s.get(orgo_emulator + "/openapi.json") as r:
             assert r.status == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        pytest.param("/inject", {"route": "*", "status": 200}, "between 400 and 599", id="2xx"),
+        pytest.param("/inject", {"route": "*", "status": 503, "count": 0}, "count", id="count"),
+        pytest.param("/inject", {"status": 503}, "invalid control body", id="no-route"),
+        pytest.param("/streams/cut", {"after": -1}, "after must be", id="cut-after"),
+        pytest.param("/streams/cut", {"after": 1, "speed": 2}, "invalid control", id="unknown"),
+    ],
+)
+async def test_impossible_control_bodies_answer_400(
+    orgo_emulator: str, path: str, body: dict[str, object], message: str
+) -> None:
+    """An injection or cut that cannot be honoured is refused with 400 and changes nothing."""
+    async with api() as s:
+        async with s.post(orgo_emulator + C + path, json=body) as r:
+            assert r.status == 400
+            assert message in (await r.json())["error"]
+        async with s.get(orgo_emulator + C + "/faults") as r:
+            state = await r.json()
+    assert state["injections"] == []
+    assert state["cuts"] == []
