@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import msgspec
 
 from orgo_async.emulator import policy
-from orgo_async.emulator.config import check_probability
+from orgo_async.emulator.config import EmulatorConfig, check_probability
 from orgo_async.errors import ConfigurationError
 
 __all__ = ["FaultResponse", "FaultSettings", "Faults", "Injection", "StreamCut"]
@@ -34,6 +34,16 @@ class FaultSettings(msgspec.Struct, kw_only=True):
     fault_5xx: float = 0.0
     drop_stream: float = 0.0
     latency_ms: int = 0
+
+    @classmethod
+    def of(cls, config: EmulatorConfig) -> FaultSettings:
+        """The fault settings ``config`` asks for."""
+        return cls(
+            fault_429=config.fault_429,
+            fault_5xx=config.fault_5xx,
+            drop_stream=config.drop_stream,
+            latency_ms=config.latency_ms,
+        )
 
     def check(self) -> None:
         """Raise :class:`ConfigurationError` for a value out of range."""

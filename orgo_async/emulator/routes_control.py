@@ -113,12 +113,7 @@ async def update_faults(request: web.Request) -> web.Response:
         config = dataclasses.replace(_current(state), **changes)
     except (ConfigurationError, TypeError) as exc:
         raise ApiError(400, str(exc)) from exc
-    state.faults.settings = FaultSettings(
-        fault_429=config.fault_429,
-        fault_5xx=config.fault_5xx,
-        drop_stream=config.drop_stream,
-        latency_ms=config.latency_ms,
-    )
+    state.faults.settings = FaultSettings.of(config)
     if "seed" in changes:
         state.faults.reseed(config.seed)
     settings = state.builds.settings

@@ -46,7 +46,7 @@ class EmulatorState:
         self.registry = Registry()
         self.stats = Stats()
         self.builds = Builds(self._build_settings(), self.stats, self.save)
-        self.faults = Faults(self._fault_settings(), config.seed)
+        self.faults = Faults(FaultSettings.of(self.config), config.seed)
         self.runs = Runs()
         self.closing = anyio.Event()
         """Set when the server stops; a stream checks it after each batch of frames it sends."""
@@ -103,7 +103,7 @@ class EmulatorState:
         self.builds.settings = self._build_settings()
         self.runs.clear()
         self.faults.clear()
-        self.faults.settings = self._fault_settings()
+        self.faults.settings = FaultSettings.of(self.config)
         self.faults.reseed(self.config.seed)
         self.stats.reset()
         await self.save()
@@ -119,15 +119,6 @@ class EmulatorState:
             build_timeout=c.build_timeout,
             keepalive=c.keepalive,
             seed=c.seed,
-        )
-
-    def _fault_settings(self) -> FaultSettings:
-        c = self.config
-        return FaultSettings(
-            fault_429=c.fault_429,
-            fault_5xx=c.fault_5xx,
-            drop_stream=c.drop_stream,
-            latency_ms=c.latency_ms,
         )
 
     def _snapshot(self) -> StateSnapshot:
