@@ -7,11 +7,16 @@ async with run_emulator(build_time=0.5, capacity=2) as url:
     ...  # url is "http://127.0.0.1:<port>/api"; send Authorization: Bearer EMULATOR_API_KEY
 ```
 
-With pytest, the ``orgo_emulator`` fixture (``orgo_async.pytest_plugin``) yields such a URL.
+Synchronous code (a plain test, a script, a test runner without async support) uses
+[`emulator_thread`][orgo_async.testing.emulator_thread], which serves the same emulator
+from a background thread. With pytest, the ``orgo_emulator`` fixture
+([`orgo_async.pytest_plugin`][orgo_async.pytest_plugin]) yields such a URL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 import anyio.lowlevel
@@ -24,20 +29,48 @@ __all__ = [
     "EMULATOR_API_KEY",
     "EMULATOR_FREE_PLAN_KEY",
     "NO_WAIT_RETRIES",
+    "emulator_thread",
     "no_wait_retries",
     "run_emulator",
 ]
+
+
+@contextmanager
+def emulator_thread(**settings: Any) -> Iterator[str]:
+    """Serve an emulator from a background thread for the block; yields its base URL.
+
+    The emulator gets an asyncio event loop of its own, so the caller may be synchronous
+    or run any event loop (in any scope) of its own. Leaving the block stops the server
+    and joins the thread. ``settings`` are those of
+    [`run_emulator`][orgo_async.testing.run_emulator].
+
+    ```python
+    with emulator_thread(build_time=0.2) as url:
+        subprocess.run(["orgo-async", "--base-url", url, "list"], check=True)
+    ```
+
+    Raises:
+        ConfigurationError: a setting is out of range.
+    """
+    # Imported here: the portal machinery is only needed by callers of this helper.
+    from anyio.from_thread import start_blocking_portal
+
+    with (
+        start_blocking_portal(backend="asyncio") as portal,
+        portal.wrap_async_context_manager(run_emulator(**settings)) as url,
+    ):
+        yield url
 
 
 # --- retries without waiting (for client tests) ------------------------------
 
 
 def no_wait_retries(waits: list[float] | None = None, **policy: Any) -> RetryPolicy:
-    """A :class:`~orgo_async.RetryPolicy` that retries as usual but never sleeps.
+    """A [`RetryPolicy`][orgo_async.RetryPolicy] that retries as usual but never sleeps.
 
     Each wait the client would have slept (``Retry-After`` included) is appended to
     ``waits`` when given, so a test can assert on it. Other keyword arguments are
-    :class:`~orgo_async.RetryPolicy` settings.
+    [`RetryPolicy`][orgo_async.RetryPolicy] settings.
 
     ```python
     waits: list[float] = []
