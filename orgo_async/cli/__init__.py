@@ -1,5 +1,6 @@
 """The ``orgo-async`` command line: publish, build and watch templates, run the emulator or a demo.
 
-Run it as ``orgo-async`` (the ``cli`` extra adds rich for the live console) or
-``python -m orgo_async.cli``. :func:`orgo_async.cli.app.main` is the entry point.
+Run it as ``orgo-async`` (the ``cli`` extra adds click and rich) or
+``python -m orgo_async.cli``. [`main`][orgo_async.cli.__main__.main] is the entry point;
+every other module here is the command line's own implementation.
 """

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
+import click
 
+from orgo_async.cli._params import SECONDS, default_in_help
+from orgo_async.cli._runner import run
 from orgo_async.cli.console import BuildView, make_view, outcome_from_info
 from orgo_async.cli.exits import ExitCode
-from orgo_async.cli.templates import check_distinct_refs, load_files, report_problems
+from orgo_async.cli.templates import (
+    FILE_HELP,
+    PATH,
+    REF_HELP,
+    check_distinct_refs,
+    load_files,
+    report_problems,
+)
 from orgo_async.errors import (
     APIConnectionError,
     BuildError,
+    BuildTimeoutError,
     NotFoundError,
     OrgoError,
     StreamError,
@@ -28,53 +38,78 @@ if TYPE_CHECKING:
     from orgo_async import Orgo
     from orgo_async.cli.context import CLIContext
 
-__all__ = ["follow_build", "register", "run_publish"]
+__all__ = ["follow_build", "register", "run_build", "run_publish"]
 
 # How long cleanup calls (cancelling a build on Ctrl-C) may take before the CLI gives up.
 CLEANUP_TIMEOUT = 5.0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the build commands to the ``orgo-async`` parser."""
-    publish = commands.add_parser(
-        "publish",
-        help="publish template files (validated locally first)",
-        description="Validate every file locally, then publish each one. Nothing is published "
-        "when any file is invalid. Identical content at an existing ref is not an error.",
-    )
-    publish.add_argument("files", nargs="+", metavar="FILE", type=Path)
-    publish.add_argument(
-        "--build", action="store_true", help="build each published version and follow the builds"
-    )
-    publish.add_argument(
-        "--force", action="store_true", help="replace different content already at the same ref"
-    )
-    publish.set_defaults(handler=run_publish)
+def register(group: click.Group) -> None:
+    """Add the build commands to the ``orgo-async`` group."""
 
-    build = commands.add_parser(
-        "build",
-        help="build a published version's golden snapshot",
-        description="Start the build of REF. With --follow, stream its log until it ends "
-        "(exit 1 if it failed); Ctrl-C then cancels the build on the server (exit 130).",
+    @group.command(
+        short_help="Publish template files (validated locally first).",
+        help="Validate every file locally, then publish each one. Nothing is published when "
+        "any file is invalid. Identical content at an existing ref is not an error.\n\n"
+        "With --build, one file is built and its log followed; several files are built "
+        "as a fleet. --auto-build asks the server to start the build and returns at once.",
     )
-    build.add_argument("ref", metavar="REF")
-    build.add_argument("--follow", "-f", action="store_true", help="stream the log until it ends")
-    build.set_defaults(handler=run_build)
-
-    status = commands.add_parser("status", help="show the build status of a version")
-    status.add_argument("ref", metavar="REF")
-    status.set_defaults(handler=run_status)
-
-    cancel = commands.add_parser("cancel", help="cancel a running build")
-    cancel.add_argument("ref", metavar="REF")
-    cancel.set_defaults(handler=run_cancel)
-
-    logs = commands.add_parser(
-        "logs",
-        help="print a build's log (the whole log so far, then live lines until it ends)",
+    @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=PATH, help=FILE_HELP)
+    @click.option("--build", is_flag=True, help="Build each published version and follow it.")
+    @click.option(
+        "--auto-build", is_flag=True, help="Have the server start each build; do not wait."
     )
-    logs.add_argument("ref", metavar="REF")
-    logs.set_defaults(handler=run_logs)
+    @click.option("--force", is_flag=True, help="Replace different content at the same ref.")
+    def publish(files: tuple[Path, ...], build: bool, auto_build: bool, force: bool) -> int:
+        return run(run_publish, files=list(files), build=build, auto_build=auto_build, force=force)
+
+    @group.command(
+        short_help="Build a published version's golden snapshot.",
+        help="Start the build of REF and return at once. With --follow, stream its log "
+        "until it ends; with --wait, wait for the end without the log (up to --timeout). "
+        "Both exit 1 unless the build ends ready; Ctrl-C then cancels the build on the "
+        "server (exit 130).",
+    )
+    @click.argument("ref", metavar="REF", help=REF_HELP)
+    @click.option("--follow", "-f", is_flag=True, help="Stream the log until the build ends.")
+    @click.option("--wait", "-w", is_flag=True, help="Wait for the end without the log.")
+    @click.option(
+        "--timeout",
+        type=SECONDS,
+        default=None,
+        help=default_in_help(
+            "With --wait: give up after this many seconds (the build goes on; exit 1). "
+            "The time limit of each request goes before the command: "
+            "orgo-async --timeout 10 build ...",
+            "no limit",
+        ),
+    )
+    def build(ref: str, follow: bool, wait: bool, timeout: float | None) -> int:
+        if follow and wait:
+            raise click.UsageError("choose one of --follow and --wait")
+        if timeout is not None and not wait:
+            raise click.UsageError(
+                "--timeout after 'build' limits --wait; to limit each request, put it "
+                "before the command: orgo-async --timeout SECONDS build ..."
+            )
+        return run(run_build, ref=ref, follow=follow, wait=wait, wait_limit=timeout)
+
+    @group.command(
+        short_help="Show the build status of a version.",
+        help="Show where the build of REF stands: not_built, building, ready or failed. "
+        "Exits 0 whatever the status; scripts read it with --json.",
+    )
+    @click.argument("ref", metavar="REF", help=REF_HELP)
+    def status(ref: str) -> int:
+        return run(run_status, ref=ref)
+
+    @group.command(
+        short_help="Cancel a running build.",
+        help="Ask the server to cancel the build of REF. Nothing building is not an error.",
+    )
+    @click.argument("ref", metavar="REF", help=REF_HELP)
+    def cancel(ref: str) -> int:
+        return run(run_cancel, ref=ref)
 
 
 async def follow_build(
@@ -141,87 +176,122 @@ async def _final_status(orgo: Orgo, ref: TemplateRef) -> BuildInfo:
         return exc.info
 
 
-async def run_build(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``build REF [--follow]``: start a build, and optionally follow it to its end."""
-    ref = TemplateRef.parse(args.ref)
+async def run_build(
+    ctx: CLIContext,
+    *,
+    ref: str,
+    follow: bool = False,
+    wait: bool = False,
+    wait_limit: float | None = None,
+) -> int:
+    """``build REF [--follow | --wait [--timeout S]]``: start a build, optionally to its end.
+
+    ``wait_limit`` is ``--timeout``: the longest ``--wait``, in seconds.
+    """
+    parsed = TemplateRef.parse(ref)
     async with ctx.client() as orgo:
         t0 = time.monotonic()
-        if not args.follow:
-            info = await orgo.builds.start(ref)
+        if wait:
+            return await _wait(ctx, orgo, parsed, wait_limit)
+        if not follow:
+            info = await orgo.builds.start(parsed)
             _print_info(ctx, info)
             return ExitCode.OK
         view = make_view(ctx.output)
         try:
             try:
-                info = await orgo.builds.start(ref)
+                info = await orgo.builds.start(parsed)
             except anyio.get_cancelled_exc_class():
                 # The start may have reached the server before the interrupt did.
-                await _cancel_quietly(orgo, ref)
+                await _cancel_quietly(orgo, parsed)
                 raise
             ctx.output.record("build", info)
-            outcome = await follow_build(orgo, ref, view, started=info, t0=t0)
+            outcome = await follow_build(orgo, parsed, view, started=info, t0=t0)
         finally:
             view.close()
     return ExitCode.OK if outcome.ok else ExitCode.FAILED
 
 
-async def run_status(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``status REF``: the build status (exit 0 whatever it is; use ``--json`` in scripts)."""
-    ref = TemplateRef.parse(args.ref)
-    async with ctx.client() as orgo:
-        info = await orgo.builds.status(ref)
+async def _wait(ctx: CLIContext, orgo: Orgo, ref: TemplateRef, limit: float | None) -> int:
+    """Start ``ref``'s build and wait for its end without the log; 0 only when ready.
+
+    Ctrl-C cancels the build on the server (as ``--follow`` does); ``limit`` does not:
+    the build goes on, and the command says how to stop it.
+    """
+    await orgo.builds.start(ref)
+    try:
+        info = await orgo.builds.wait(ref, timeout=limit)
+    except BuildTimeoutError as exc:
+        if exc.info is not None and exc.info.status != "building":
+            _print_info(ctx, exc.info)  # the server timed the build out
+            return ExitCode.FAILED
+        ctx.output.record("wait_timeout", ref=str(ref), timeout=limit)
+        ctx.output.error(
+            [f"{ref}: still building after {limit:g}s; the build goes on"],
+            kind="wait_timeout",
+            exit_code=ExitCode.FAILED,
+            notes=[f"follow it with: orgo-async logs {ref}; stop it with: orgo-async cancel {ref}"],
+        )
+        return ExitCode.FAILED
+    except BuildError as exc:
+        if exc.info is None:
+            raise
+        _print_info(ctx, exc.info)
+        return ExitCode.FAILED
     _print_info(ctx, info)
     return ExitCode.OK
 
 
-async def run_cancel(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``cancel REF``: ask the server to cancel; ``idle`` (nothing building) is not an error."""
-    ref = TemplateRef.parse(args.ref)
+async def run_status(ctx: CLIContext, *, ref: str) -> int:
+    """``status REF``: the build status (exit 0 whatever it is; use ``--json`` in scripts)."""
     async with ctx.client() as orgo:
-        result = await orgo.builds.cancel(ref)
-    ctx.output.record("cancel", result, ref=str(ref))
+        info = await orgo.builds.status(TemplateRef.parse(ref))
+    _print_info(ctx, info)
+    return ExitCode.OK
+
+
+async def run_cancel(ctx: CLIContext, *, ref: str) -> int:
+    """``cancel REF``: ask the server to cancel; ``idle`` (nothing building) is not an error."""
+    parsed = TemplateRef.parse(ref)
+    async with ctx.client() as orgo:
+        result = await orgo.builds.cancel(parsed)
+    ctx.output.record("cancel", result, ref=str(parsed))
     if result.status == "cancelling":
-        ctx.output.line(f"{ref}: cancelling")
+        ctx.output.line(f"{parsed}: cancelling")
     else:
-        ctx.output.line(f"{ref}: nothing is building")
+        ctx.output.line(f"{parsed}: nothing is building")
     return ExitCode.OK
 
 
-async def run_logs(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``logs REF``: the log so far, then live lines until the build ends.
-
-    Ctrl-C only stops reading: the build goes on.
-    """
-    ref = TemplateRef.parse(args.ref)
-    view = make_view(ctx.output)
-    try:
-        async with ctx.client() as orgo, orgo.builds.events(ref) as events:
-            async for event in events:
-                view.event(str(ref), event)
-    finally:
-        view.close()
-    return ExitCode.OK
-
-
-async def run_publish(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``publish FILE... [--build] [--force]``: validate all locally, then publish each."""
+async def run_publish(
+    ctx: CLIContext,
+    *,
+    files: list[Path],
+    build: bool = False,
+    auto_build: bool = False,
+    force: bool = False,
+) -> int:
+    """``publish FILE... [--build] [--auto-build] [--force]``: validate all, then publish each."""
     out = ctx.output
-    loaded = load_files(args.files)
+    loaded = load_files(files)
     check_distinct_refs(loaded)
     if not report_problems(out, loaded):
         return ExitCode.USAGE
-    if args.build and len(loaded) > 1:
+    if build and len(loaded) > 1:
         # Several builds need what a fleet does: a concurrency bound and 429 handling.
         from orgo_async.cli.fleet import run_fleet_of
 
-        return await run_fleet_of(ctx, [entry.path for entry in loaded], force=args.force)
+        return await run_fleet_of(ctx, [entry.path for entry in loaded], force=force)
     async with ctx.client() as orgo:
         for entry in loaded:
             assert entry.template is not None  # load_files succeeded for every entry
-            result = await orgo.templates.publish(entry.template, force=args.force)
+            result = await orgo.templates.publish(
+                entry.template, force=force, auto_build=auto_build
+            )
             out.record("published", result, file=str(entry.path))
-            out.line(f"published {result.ref} digest {result.digest[:12]} ({entry.path})")
-        if not args.build:
+            started = f"; build {result.auto_build}" if result.auto_build else ""
+            out.line(f"published {result.ref} digest {result.digest[:12]} ({entry.path}){started}")
+        if not build:
             return ExitCode.OK
         ref = TemplateRef.parse(result.ref)
         t0 = time.monotonic()

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from orgo_async.cli.output import Output
+from orgo_async.cli.output import Output, is_terminal
 from orgo_async.fleet.report import BuildOutcome, outcome_status
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "outcome_from_info",
     "rich_available",
     "summary",
+    "timestamp",
 ]
 
 
@@ -79,11 +81,15 @@ def make_view(
     fleet: bool = False,
     refs: list[str] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    timestamps: bool = False,
 ) -> BuildView:
-    """The view that fits the output: JSON lines, rich (on a terminal) or plain text."""
+    """The view that fits the output: JSON lines, rich (on a terminal) or plain text.
+
+    ``timestamps`` shows each line's own time (JSON lines always carry it).
+    """
     if output.json:
         return JSONView(output)
-    if _is_terminal(output.stdout) and rich_available():
+    if is_terminal(output.stdout) and rich_available():
         from rich.console import Console
 
         console = Console(file=output.stdout)
@@ -93,21 +99,23 @@ def make_view(
             return FleetLiveView(console, refs=refs or [], clock=clock)
         from orgo_async.cli.console_rich import RichBuildLog
 
-        return RichBuildLog(console)
-    return PlainView(output.stdout)
+        return RichBuildLog(console, timestamps=timestamps)
+    return PlainView(output.stdout, timestamps=timestamps)
 
 
 class PlainView:
     """``ref | phase | line`` text for pipes, files and CI logs; no colours, no cursor moves."""
 
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: TextIO, *, timestamps: bool = False):
         self._stream = stream
+        self._timestamps = timestamps
 
     def event(self, ref: str, event: BuildEvent) -> None:
-        """Write one line."""
+        """Write one line (after its time, with ``timestamps``)."""
         level = "" if event.level == "info" else f"{event.level.upper()}: "
         source = f"[{event.source}] " if event.source else ""
-        self._stream.write(f"{ref} | {event.phase} | {level}{source}{event.line}\n")
+        when = f"{timestamp(event.ts)} " if self._timestamps else ""
+        self._stream.write(f"{when}{ref} | {event.phase} | {level}{source}{event.line}\n")
         self._stream.flush()
 
     def state(self, ref: str, state: str) -> None:
@@ -171,9 +179,9 @@ def summary(outcome: BuildOutcome) -> str:
     return f"failed after {took}: {outcome.error or 'unknown error'}"
 
 
-def _is_terminal(stream: TextIO) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:  # a closed stream
-        return False
+def timestamp(moment: datetime) -> str:
+    """``2026-06-08T17:00:01.250Z``: a log line's time in UTC, to the millisecond."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    text = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from orgo_async.cli.console import summary
+from orgo_async.cli.console import summary, timestamp
 from orgo_async.fleet.report import BuildOutcome
 
 if TYPE_CHECKING:
@@ -31,11 +31,13 @@ class RichBuildLog:
     """Prints ``=> [phase]`` headers, then levelled lines with elapsed time and source.
 
     Elapsed time is measured from the build's first event, using the events' own
-    timestamps, so a replayed log reads exactly like the live one.
+    timestamps, so a replayed log reads exactly like the live one. With ``timestamps``
+    each line shows its own time (UTC) instead.
     """
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, *, timestamps: bool = False):
         self._console = console
+        self._timestamps = timestamps
         self._started: dict[str, datetime] = {}
         self._last: tuple[str, str] | None = None
 
@@ -50,8 +52,9 @@ class RichBuildLog:
             )
             self._last = (ref, event.phase)
         elapsed = max((event.ts - started).total_seconds(), 0.0)
+        when = f"{timestamp(event.ts)} " if self._timestamps else f"{elapsed:7.1f}s "
         line = Text.assemble(
-            (f"{elapsed:7.1f}s ", "dim"),
+            (when, "dim"),
             (f"{event.source or '':>8} | ", "cyan"),
             (event.line, LEVEL_STYLES.get(event.level, "")),
         )

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import os
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orgo_async.cli.output import Output
 
 if TYPE_CHECKING:
     from orgo_async import Orgo
+    from orgo_async.cli._params import GlobalOptions
 
-__all__ = ["AsyncHandler", "CLIContext", "SyncHandler"]
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "CLIContext"]
 
-DEFAULT_BASE_URL_ENV = "ORGO_BASE_URL"
+BASE_URL_ENV = "ORGO_BASE_URL"
 API_KEY_ENV = "ORGO_API_KEY"
 
 
@@ -27,29 +26,32 @@ class CLIContext:
         api_key: ``--api-key``, else ``$ORGO_API_KEY``, else None (the client then refuses).
         base_url: ``--base-url``, else ``$ORGO_BASE_URL``, else None (the public API).
         output: where results and errors are written.
+        timeout: ``--timeout``: seconds each request may take; None keeps the default.
+        verbose: ``--verbose``: show requests and request ids on stderr.
     """
 
     api_key: str | None
     base_url: str | None
     output: Output
+    timeout: float | None = None
+    verbose: bool = False
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> CLIContext:
+    def from_options(cls, options: GlobalOptions) -> CLIContext:
         """Resolve the global options, falling back to the environment."""
         return cls(
-            api_key=args.api_key or os.environ.get(API_KEY_ENV) or None,
-            base_url=args.base_url or os.environ.get(DEFAULT_BASE_URL_ENV) or None,
-            output=Output(json=args.json),
+            api_key=options.api_key or os.environ.get(API_KEY_ENV) or None,
+            base_url=options.base_url or os.environ.get(BASE_URL_ENV) or None,
+            output=Output(json=options.json),
+            timeout=options.timeout,
+            verbose=options.verbose,
         )
 
     def client(self) -> Orgo:
         """A new client for these settings; use it as ``async with ctx.client() as orgo``."""
         from orgo_async import Orgo
 
-        return Orgo(api_key=self.api_key, base_url=self.base_url)
-
-
-AsyncHandler = Callable[[argparse.Namespace, CLIContext], Awaitable[int]]
-"""A command that talks to the API: runs inside the event loop."""
-SyncHandler = Callable[[argparse.Namespace, CLIContext], int]
-"""A command that needs no event loop (``validate``) or runs its own (``emulator``)."""
+        settings: dict[str, Any] = {}
+        if self.timeout is not None:
+            settings["timeout"] = self.timeout
+        return Orgo(api_key=self.api_key, base_url=self.base_url, **settings)

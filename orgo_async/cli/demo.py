@@ -7,13 +7,16 @@ of the same content where the second reuses the first one's golden snapshot.
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
+import click
+
+from orgo_async.cli._params import POSITIVE_INT, SECONDS_OR_ZERO
+from orgo_async.cli._runner import run
 from orgo_async.cli.console import make_view
 from orgo_async.cli.context import CLIContext
 from orgo_async.cli.exits import ExitCode
-from orgo_async.cli.fleet import build_fleet, positive_int, print_report
+from orgo_async.cli.fleet import build_fleet, print_report
 
 if TYPE_CHECKING:
     from orgo_async.demo import DemoTemplate
@@ -27,41 +30,45 @@ DEMO_CONCURRENCY = 4
 DEMO_SEED = 2026
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``demo`` to the ``orgo-async`` parser."""
-    demo = commands.add_parser(
-        "demo",
-        help="build the example templates as a fleet against an in-process emulator",
-        description="Start the emulator on a free local port, publish the example templates "
+def register(group: click.Group) -> None:
+    """Add ``demo`` to the ``orgo-async`` group."""
+
+    @group.command(
+        short_help="Build example templates as a fleet on an in-process emulator.",
+        help="Start the emulator on a free local port, publish the example templates "
         "shipped with orgo_async and build them as a fleet while showing the live console. "
         "Exits 0 when every build ended as expected: the broken one failed, the duplicate "
         "reused the golden snapshot, the rest are ready. Needs no API key and no network.",
     )
-    demo.add_argument(
+    @click.option(
         "--build-time",
-        type=float,
+        type=SECONDS_OR_ZERO,
         default=DEMO_BUILD_TIME,
-        metavar="SECONDS",
-        help=f"how long each emulated build takes (default {DEMO_BUILD_TIME})",
+        help="How long each emulated build takes, in seconds.",
     )
-    demo.add_argument(
+    @click.option(
         "--capacity",
-        type=positive_int,
+        type=POSITIVE_INT,
         default=DEMO_CAPACITY,
-        metavar="N",
-        help=f"builds the emulator runs at once; more get 429 (default {DEMO_CAPACITY})",
+        help="Builds the emulator runs at once; more get 429.",
     )
-    demo.add_argument(
+    @click.option(
         "--concurrency",
-        type=positive_int,
+        type=POSITIVE_INT,
         default=DEMO_CONCURRENCY,
-        metavar="N",
-        help=f"builds the fleet tries to run at once (default {DEMO_CONCURRENCY})",
+        help="Builds the fleet tries to run at once.",
     )
-    demo.set_defaults(handler=run_demo)
+    def demo(build_time: float, capacity: int, concurrency: int) -> int:
+        return run(run_demo, build_time=build_time, capacity=capacity, concurrency=concurrency)
 
 
-async def run_demo(args: argparse.Namespace, ctx: CLIContext) -> int:
+async def run_demo(
+    ctx: CLIContext,
+    *,
+    build_time: float = DEMO_BUILD_TIME,
+    capacity: int = DEMO_CAPACITY,
+    concurrency: int = DEMO_CONCURRENCY,
+) -> int:
     """Run the demo; exit 0 when every build ended as its template says it should."""
     from orgo_async.demo import demo_templates
     from orgo_async.documents import load_template
@@ -70,23 +77,21 @@ async def run_demo(args: argparse.Namespace, ctx: CLIContext) -> int:
     out = ctx.output
     examples = demo_templates()
     templates = [load_template(example.source) for example in examples]
-    async with run_emulator(
-        build_time=args.build_time, capacity=args.capacity, seed=DEMO_SEED
-    ) as url:
-        out.line(f"orgo-async demo: emulator at {url}, capacity {args.capacity} builds at once")
+    async with run_emulator(build_time=build_time, capacity=capacity, seed=DEMO_SEED) as url:
+        out.line(f"orgo-async demo: emulator at {url}, capacity {capacity} builds at once")
         out.line(
-            f"building {len(templates)} example templates, {args.concurrency} at a time "
+            f"building {len(templates)} example templates, {concurrency} at a time "
             "(one fails on purpose; two share a digest)"
         )
         out.line()
-        out.record("demo", base_url=url, capacity=args.capacity, concurrency=args.concurrency)
+        out.record("demo", base_url=url, capacity=capacity, concurrency=concurrency)
         demo_ctx = CLIContext(api_key=EMULATOR_API_KEY, base_url=url, output=out)
         async with demo_ctx.client() as orgo:
             report = await build_fleet(
                 orgo,
                 templates,
                 view=make_view(out, fleet=True, refs=[example.ref for example in examples]),
-                concurrency=args.concurrency,
+                concurrency=concurrency,
             )
     print_report(ctx, report)
     problems = unexpected_endings(examples, report)

@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from orgo_async.cli.context import CLIContext
+import click
 
-__all__ = ["register"]
+__all__ = ["register", "run_emulator"]
+
+_DESCRIPTION = (
+    "Serve the Orgo templates API on this machine, for trying the SDK and the CLI and for "
+    "tests. It prints its base URL first and serves until Ctrl-C. Point clients at that URL "
+    "(or set ORGO_BASE_URL) with the emulator's API key."
+)
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``emulator`` with the emulator's own options to the ``orgo-async`` parser."""
-    from orgo_async.emulator.serve import add_emulator_arguments
+def register(group: click.Group) -> None:
+    """Add ``emulator``, which hands its arguments to the emulator's own parser."""
 
-    parser = commands.add_parser(
-        "emulator",
-        help="run the local Orgo emulator (an aiohttp server) until Ctrl-C",
-        description="Serve the Orgo templates API on this machine, for trying the SDK and the "
-        "CLI and for tests. Point clients at the printed URL (or set ORGO_BASE_URL) with the "
-        "emulator's API key.",
+    @group.command(
+        cls=click.Command,  # not OrgoCommand: its --api-key is the emulator's, not the client's
+        short_help="Run the local Orgo emulator until Ctrl-C.",
+        help=_DESCRIPTION + " Its options: orgo-async emulator --help.",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     )
+    @click.argument(
+        "args",
+        nargs=-1,
+        type=click.UNPROCESSED,
+        metavar="[OPTIONS]",
+        help="The emulator's options (--port, --build-time, --capacity, faults...).",
+    )
+    def emulator(args: tuple[str, ...]) -> int:
+        return run_emulator(list(args))
+
+
+def run_emulator(argv: list[str]) -> int:
+    """Serve until Ctrl-C: 0 on a clean stop, 2 for bad or impossible settings, 1 if unbindable."""
+    from orgo_async.emulator.serve import add_emulator_arguments, run_forever
+
+    parser = argparse.ArgumentParser(prog="orgo-async emulator", description=_DESCRIPTION)
     add_emulator_arguments(parser)
-    parser.set_defaults(sync_handler=run_emulator)
-
-
-def run_emulator(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """Serve until Ctrl-C: 0 on a clean stop, 2 for impossible settings, 1 if unbindable."""
-    from orgo_async.emulator.serve import run_forever
-
-    return run_forever(args)
+    try:
+        options = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage and 0 on --help
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    return run_forever(options)

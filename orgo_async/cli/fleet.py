@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable
 from contextlib import aclosing
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
 
 import anyio
 import anyio.lowlevel
+import click
 
+from orgo_async.cli._params import POSITIVE_INT
+from orgo_async.cli._runner import run
 from orgo_async.cli.console import BuildView, make_view
 from orgo_async.cli.exits import ExitCode
+from orgo_async.cli.output import is_terminal
 from orgo_async.cli.report import plain_report
 from orgo_async.cli.templates import check_distinct_refs, load_files, report_problems
 
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
     from orgo_async.documents import Template
     from orgo_async.fleet import BuildFleet, FleetReport
 
-__all__ = ["DEFAULT_CONCURRENCY", "expand_paths", "register", "run_fleet", "run_fleet_of"]
+__all__ = ["DEFAULT_CONCURRENCY", "build_fleet", "expand_paths", "register", "run_fleet_of"]
 
 DEFAULT_CONCURRENCY = 4
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -30,34 +33,50 @@ TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
 _TICK_SECONDS = 0.25
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``fleet`` to the ``orgo-async`` parser."""
-    fleet = commands.add_parser(
-        "fleet",
-        help="publish and build many templates concurrently",
-        description="Validate every template locally, then publish and build them all with at "
-        "most N builds at once. A directory stands for its *.yaml, *.yml and *.json files. "
+def register(group: click.Group) -> None:
+    """Add ``fleet`` to the ``orgo-async`` group."""
+
+    @group.command(
+        short_help="Publish and build many templates concurrently.",
+        help="Validate every template locally, then publish and build them all with at most "
+        "N builds at once. A directory stands for its *.yaml, *.yml and *.json files. "
         "Exits 0 when every build is ready, 1 when any failed; Ctrl-C cancels the builds.",
     )
-    fleet.add_argument("paths", nargs="+", metavar="PATH", type=Path)
-    fleet.add_argument(
+    @click.argument(
+        "paths",
+        nargs=-1,
+        required=True,
+        metavar="PATH...",
+        type=click.Path(path_type=Path),
+        help="Template files, or directories of them.",
+    )
+    @click.option(
         "--concurrency",
         "-c",
-        type=positive_int,
+        type=POSITIVE_INT,
         default=DEFAULT_CONCURRENCY,
-        metavar="N",
-        help=f"builds running at once (default {DEFAULT_CONCURRENCY})",
+        help="Builds at once.",
     )
-    fleet.add_argument(
-        "--fail-fast", action="store_true", help="cancel the other builds once one fails"
+    @click.option("--fail-fast", is_flag=True, help="Cancel the other builds once one fails.")
+    @click.option("--force", is_flag=True, help="Replace different content at the same ref.")
+    @click.option(
+        "--report",
+        metavar="FILE",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Also write the report to FILE as JSON.",
     )
-    fleet.add_argument(
-        "--force", action="store_true", help="replace different content already at the same ref"
-    )
-    fleet.add_argument(
-        "--report", metavar="FILE", type=Path, default=None, help="also write the report as JSON"
-    )
-    fleet.set_defaults(handler=run_fleet)
+    def fleet(
+        paths: tuple[Path, ...], concurrency: int, fail_fast: bool, force: bool, report: Path | None
+    ) -> int:
+        return run(
+            run_fleet_of,
+            files=list(paths),
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            force=force,
+            report_file=report,
+        )
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -71,18 +90,6 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-async def run_fleet(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``fleet PATH... [--concurrency N] [--fail-fast] [--report FILE]``."""
-    return await run_fleet_of(
-        ctx,
-        expand_paths(args.paths),
-        concurrency=args.concurrency,
-        fail_fast=args.fail_fast,
-        force=args.force,
-        report_file=args.report,
-    )
-
-
 async def run_fleet_of(
     ctx: CLIContext,
     files: list[Path],
@@ -92,7 +99,11 @@ async def run_fleet_of(
     force: bool = False,
     report_file: Path | None = None,
 ) -> int:
-    """Validate ``files`` locally, then publish and build them all as one fleet."""
+    """``fleet PATH...``: validate ``files`` locally, then publish and build them as one fleet.
+
+    A directory among ``files`` stands for its template files.
+    """
+    files = expand_paths(files)
     if not files:
         ctx.output.error(["no template files found"], exit_code=ExitCode.USAGE)
         return ExitCode.USAGE
@@ -206,16 +217,7 @@ def _report_data(report: FleetReport) -> dict[str, object]:
     return data
 
 
-def _is_terminal_view(stream: object) -> bool:
+def _is_terminal_view(stream: TextIO) -> bool:
     from orgo_async.cli.console import rich_available
 
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and rich_available()
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+    return is_terminal(stream) and rich_available()

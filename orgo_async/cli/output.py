@@ -7,12 +7,13 @@ dispatch on it. Results go to stdout; errors go to stderr in both modes.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, TextIO
 
 import msgspec
 
-__all__ = ["Output", "to_builtins"]
+__all__ = ["Output", "is_terminal", "to_builtins"]
 
 _encoder = msgspec.json.Encoder()
 
@@ -64,15 +65,56 @@ class Output:
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
-    def error(self, lines: list[str], *, kind: str = "error", exit_code: int = 1) -> None:
-        """Report an error on stderr: plain lines, or one JSON line in JSON mode."""
+    def error(
+        self,
+        lines: list[str],
+        *,
+        kind: str = "error",
+        exit_code: int = 1,
+        notes: list[str] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Report an error on stderr: plain lines, or one JSON line in JSON mode.
+
+        ``notes`` (the request id, where it went) follow the message on lines of their
+        own, dimmed on a terminal; ``fields`` are extra keys of the JSON record.
+        """
         if self.json:
-            record = {"type": "error", "kind": kind, "message": lines, "exit_code": exit_code}
+            record = {
+                "type": "error",
+                "kind": kind,
+                "message": lines,
+                "exit_code": exit_code,
+                **{key: value for key, value in fields.items() if value is not None},
+            }
             self.stderr.write(_encoder.encode(record).decode() + "\n")
         else:
             for text in lines:
                 self.stderr.write(text + "\n")
+            for note in notes or ():
+                self.stderr.write(self.dim(f"  {note}", self.stderr) + "\n")
         self.stderr.flush()
+
+    def note(self, text: str) -> None:
+        """Write a side remark (a request, a retry) to stderr, dimmed on a terminal."""
+        self.stderr.write(self.dim(text, self.stderr) + "\n")
+        self.stderr.flush()
+
+    @staticmethod
+    def dim(text: str, stream: TextIO) -> str:
+        """``text`` in the terminal's dim style when ``stream`` is a colour terminal."""
+        if not is_terminal(stream) or os.environ.get("NO_COLOR"):
+            return text
+        return f"\x1b[2m{text}\x1b[22m"
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is an open terminal."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 def _as_mapping(payload: Any) -> dict[str, Any]:

@@ -5,16 +5,20 @@
 
 from __future__ import annotations
 
-import argparse
 import io
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from orgo_async.cli.exits import ExitCode
+from orgo_async.cli._humanize import age
+from orgo_async.cli._params import default_in_help
+from orgo_async.cli._runner import run, run_async
+from orgo_async.cli.exits import CommandError, ExitCode
 from orgo_async.cli.output import Output, to_builtins
 from orgo_async.errors import TemplateSyntaxError, TemplateValidationError
 from orgo_async.refs import TemplateRef
@@ -24,35 +28,87 @@ if TYPE_CHECKING:
     from orgo_async.documents import Template
     from orgo_async.models import TemplateVersion
 
-__all__ = ["LoadedFile", "check_distinct_refs", "load_files", "register", "report_problems"]
+__all__ = [
+    "FILE_HELP",
+    "FORMAT_OPTION",
+    "PATH",
+    "REF_HELP",
+    "LoadedFile",
+    "check_distinct_refs",
+    "load_files",
+    "print_versions",
+    "register",
+    "report_problems",
+    "yaml_text",
+]
+
+PATH = click.Path(path_type=Path, dir_okay=False)
+"""A template file argument (completed as a path in the shell)."""
+REF_HELP = "namespace/name@version, or name@version for the 'default' namespace."
+FILE_HELP = "A template file, YAML or JSON."
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the registry commands to the ``orgo-async`` parser."""
-    validate = commands.add_parser(
-        "validate",
-        help="check template files locally (offline, no API key needed)",
-        description="Check template files against the orgo.ai/v1 format without any request. "
-        "Prints every problem with its field path; exits 2 when any file is invalid.",
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default=None,
+    help=default_in_help(
+        "table: aligned columns with each version's age; json: one JSON array.",
+        "table, or JSON lines with --json",
+    ),
+)
+
+
+def register(group: click.Group) -> None:
+    """Add the registry commands to the ``orgo-async`` group."""
+
+    @group.command(
+        short_help="Check template files locally (offline, no API key needed).",
+        help="Check template files against the orgo.ai/v1 format without any request.\n\n"
+        "Prints every problem with its file and field path; exits 2 when any file is invalid.",
     )
-    validate.add_argument("files", nargs="+", metavar="FILE", type=Path)
-    validate.set_defaults(sync_handler=run_validate)
+    @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=PATH, help=FILE_HELP)
+    def validate(files: tuple[Path, ...]) -> int:
+        return run(run_validate, files=list(files))
 
-    get = commands.add_parser("get", help="show one published version and its document")
-    get.add_argument("ref", metavar="REF", help="namespace/name@version or name@version")
-    get.set_defaults(handler=run_get)
+    @group.command(
+        short_help="Show one published version and its document.",
+        help="Show a published version: its ref, digest, publish time and its canonical "
+        "document as YAML.",
+    )
+    @click.argument("ref", metavar="REF", help=REF_HELP)
+    def get(ref: str) -> int:
+        return run(run_get, ref=ref)
 
-    versions = commands.add_parser("versions", help="list the published versions of a template")
-    versions.add_argument("template", metavar="NS/NAME", help="namespace/name, or name")
-    versions.set_defaults(handler=run_versions)
+    @group.command(
+        short_help="List the published versions of one template.",
+        help="List every published version of one template, newest last, with its age.",
+    )
+    @click.argument("template", metavar="NS/NAME", help="namespace/name, or name for 'default'.")
+    @FORMAT_OPTION
+    def versions(template: str, fmt: str | None) -> int:
+        return run(run_versions, template=template, fmt=fmt)
 
-    listing = commands.add_parser("list", help="list your published templates")
-    listing.add_argument("--namespace", metavar="NS", default=None, help="only this namespace")
-    listing.set_defaults(handler=run_list)
+    @group.command(
+        "list",
+        short_help="List your published templates.",
+        help="List every version you published (curated templates are listed by 'curated').",
+    )
+    @click.option("--namespace", metavar="NS", default=None, help="Only this namespace.")
+    @FORMAT_OPTION
+    def list_(namespace: str | None, fmt: str | None) -> int:
+        return run(run_list, namespace=namespace, fmt=fmt)
 
-    delete = commands.add_parser("delete", help="delete one published version")
-    delete.add_argument("ref", metavar="REF")
-    delete.set_defaults(handler=run_delete)
+    @group.command(
+        short_help="Delete one published version (asks first).",
+        help="Delete one published version. Computers already running from it keep running.\n\n"
+        "On a terminal it asks first; elsewhere (a script, CI) it needs --yes.",
+    )
+    @click.argument("ref", metavar="REF", help=REF_HELP)
+    @click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
+    def delete(ref: str, yes: bool) -> int:
+        return run(run_delete, ref=ref, yes=yes)
 
 
 @dataclass
@@ -133,12 +189,12 @@ def report_problems(output: Output, loaded: list[LoadedFile]) -> bool:
     return not problems
 
 
-def run_validate(args: argparse.Namespace, ctx: CLIContext) -> int:
+def run_validate(ctx: CLIContext, *, files: list[Path]) -> int:
     """``validate FILE...``: check each file offline; exit 2 when any is invalid."""
     from orgo_async.documents import template_digest
 
     out = ctx.output
-    loaded = load_files(args.files)
+    loaded = load_files(files)
     for entry in loaded:
         if entry.template is not None:
             digest = template_digest(entry.template)
@@ -152,44 +208,59 @@ def run_validate(args: argparse.Namespace, ctx: CLIContext) -> int:
     return ExitCode.OK
 
 
-async def run_get(args: argparse.Namespace, ctx: CLIContext) -> int:
+async def run_get(ctx: CLIContext, *, ref: str) -> int:
     """``get REF``: the version's ref, digest, date and document (as YAML)."""
-    ref = TemplateRef.parse(args.ref)
+    parsed = TemplateRef.parse(ref)
     async with ctx.client() as orgo:
-        version = await orgo.templates.get(ref)
+        version = await orgo.templates.get(parsed)
     out = ctx.output
     out.record("template", version)
     out.line(f"ref:       {version.ref}")
     out.line(f"digest:    {version.digest}")
-    out.line(f"published: {version.published.isoformat()}")
+    out.line(f"published: {version.published.isoformat()} ({age(version.published)})")
     if version.template is not None:
         out.line("---")
-        out.line(_yaml_text(version.template).rstrip("\n"))
+        out.line(yaml_text(version.template).rstrip("\n"))
     return ExitCode.OK
 
 
-async def run_versions(args: argparse.Namespace, ctx: CLIContext) -> int:
+async def run_versions(ctx: CLIContext, *, template: str, fmt: str | None = None) -> int:
     """``versions NS/NAME``: every published version of one template."""
-    namespace, _, name = args.template.rpartition("/")
+    namespace, _, name = template.rpartition("/")
     # Checked through TemplateRef so a bad name fails like a bad ref (exit 2) before any request.
     checked = TemplateRef(namespace or "default", name, "0.0.0")
     async with ctx.client() as orgo:
         versions = await orgo.templates.versions(checked.namespace, checked.name)
-    _print_versions(ctx.output, versions)
+    print_versions(ctx.output, versions, fmt)
     return ExitCode.OK
 
 
-async def run_list(args: argparse.Namespace, ctx: CLIContext) -> int:
+async def run_list(ctx: CLIContext, *, namespace: str | None, fmt: str | None = None) -> int:
     """``list [--namespace NS]``: every published version you own."""
     async with ctx.client() as orgo:
-        versions = await orgo.templates.list(namespace=args.namespace)
-    _print_versions(ctx.output, versions)
+        versions = await orgo.templates.list(namespace=namespace)
+    print_versions(ctx.output, versions, fmt)
     return ExitCode.OK
 
 
-async def run_delete(args: argparse.Namespace, ctx: CLIContext) -> int:
-    """``delete REF``: delete one version; computers already running from it keep running."""
-    ref = TemplateRef.parse(args.ref)
+def run_delete(ctx: CLIContext, *, ref: str, yes: bool) -> int:
+    """``delete REF [--yes]``: confirm on a terminal (or refuse without one), then delete."""
+    parsed = TemplateRef.parse(ref)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"not deleting {parsed} without a confirmation: pass --yes "
+                "(there is no terminal to ask on)"
+            )
+        question = f"Delete {parsed}? Computers already running from it keep running."
+        if not click.confirm(question, default=False, err=True):
+            raise CommandError(
+                f"{parsed} was not deleted", exit_code=ExitCode.FAILED, kind="declined"
+            )
+    return run_async(ctx, lambda: _delete(ctx, parsed))
+
+
+async def _delete(ctx: CLIContext, ref: TemplateRef) -> int:
     async with ctx.client() as orgo:
         result = await orgo.templates.delete(ref)
     ctx.output.record("deleted", result, ref=str(ref))
@@ -197,19 +268,28 @@ async def run_delete(args: argparse.Namespace, ctx: CLIContext) -> int:
     return ExitCode.OK
 
 
-def _print_versions(out: Output, versions: list[TemplateVersion]) -> None:
-    for version in versions:
-        out.record("version", version)
-    if not versions:
-        out.line("no templates")
+def print_versions(out: Output, versions: list[TemplateVersion], fmt: str | None = None) -> None:
+    """Print versions as a table with ages, a JSON array (``json``), or JSON lines (``--json``)."""
+    if fmt == "json":
+        out.write_json(versions)
         return
-    width = max(len(v.ref) for v in versions)
-    out.line(f"{'REF'.ljust(width)}  {'DIGEST':12}  PUBLISHED")
-    for v in versions:
-        out.line(f"{v.ref.ljust(width)}  {v.digest[:12]:12}  {v.published.isoformat()}")
+    if fmt is None:
+        for version in versions:
+            out.record("version", version)
+        if out.json:
+            return
+    if not versions:
+        out.stdout.write("no templates\n")
+        return
+    rows = [("REF", "DIGEST", "PUBLISHED")]
+    rows += [(v.ref, v.digest[:12], age(v.published)) for v in versions]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for ref, digest, when in rows:
+        out.stdout.write(f"{ref.ljust(widths[0])}  {digest.ljust(widths[1])}  {when}\n")
+    out.stdout.flush()
 
 
-def _yaml_text(document: dict[str, Any]) -> str:
+def yaml_text(document: dict[str, Any]) -> str:
     """The document as YAML in its own key order, multi-line strings as ``|`` blocks."""
     yaml = YAML()
     yaml.default_flow_style = False

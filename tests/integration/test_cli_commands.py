@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from orgo_async import Orgo
-from orgo_async.cli.app import main
+from orgo_async.cli.__main__ import main
 from orgo_async.cli.builds import follow_build
 from orgo_async.fleet import BuildOutcome
 from orgo_async.models import BuildEvent
@@ -92,11 +92,11 @@ def test_publish_get_versions_list_delete(cli: CLI, tmp_path: Path) -> None:
     listing = cli("list", "--namespace", "default")
     assert "default/registry@1.0.0" in listing.out
 
-    deleted = cli("delete", "registry@1.0.0")
+    deleted = cli("delete", "registry@1.0.0", "--yes")
     assert (deleted.code, deleted.out) == (0, "deleted default/registry@1.0.0\n")
     gone = cli("get", "registry@1.0.0")
     assert gone.code == 1
-    assert gone.err.startswith("error: 404 GET ")
+    assert gone.err.startswith("error: 404 not found: ")
     assert "Traceback" not in gone.err
 
 
@@ -119,9 +119,13 @@ def test_publish_conflict_then_force(cli: CLI, tmp_path: Path) -> None:
     write_template(tmp_path, "conflicted", apt=["git"])
     conflict = cli("publish", str(path))
     assert conflict.code == 1
-    assert conflict.err.startswith("error: 409 POST ")
-    assert len(conflict.err.splitlines()) == 1
-    assert cli("publish", "--force", str(path)).code == 0
+    message, request = conflict.err.splitlines()
+    assert message.startswith("error: 409 conflict: ")
+    assert "--force" in message
+    assert "force=true" not in message
+    assert "http://" not in message
+    assert request.startswith("  request id ")
+    assert cli("publish", str(path), "--force").code == 0
 
 
 def test_build_follow_ready_prints_plain_log_and_summary(cli: CLI, tmp_path: Path) -> None:
@@ -229,14 +233,16 @@ def test_fleet_refuses_two_files_with_one_ref(cli: CLI, tmp_path: Path) -> None:
     ("argv", "code", "message"),
     [
         pytest.param(("get", "not a ref"), 2, "invalid template ref", id="bad-ref"),
-        pytest.param(("--api-key", "sk_wrong", "list"), 2, "error: 401 GET ", id="wrong-key"),
         pytest.param(
-            ("--api-key", EMULATOR_FREE_PLAN_KEY, "build", "x@1.0.0"),
-            2,
-            "error: 403 POST ",
-            id="free-plan",
+            ("--api-key", "sk_wrong", "list"), 2, "error: 401 unauthorized: ", id="wrong-key"
         ),
-        pytest.param(("status", "missing@1.0.0"), 1, "error: 404 GET ", id="not-found"),
+        pytest.param(
+            ("build", "x@1.0.0", "--api-key", EMULATOR_FREE_PLAN_KEY),
+            2,
+            "error: 403 forbidden: ",
+            id="free-plan-key-after-the-command",
+        ),
+        pytest.param(("status", "missing@1.0.0"), 1, "error: 404 not found: ", id="not-found"),
         pytest.param(
             ("--base-url", "http://127.0.0.1:9/api", "list"),
             1,
@@ -260,7 +266,8 @@ def test_missing_api_key_is_a_usage_error(cli: CLI, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("ORGO_API_KEY")
     result = cli("list")
     assert result.code == 2
-    assert "api key" in result.err.lower()
+    assert result.err.startswith("error: no API key: pass --api-key or set $ORGO_API_KEY")
+    assert "api_key=" not in result.err
 
 
 def test_usage_error_exits_2(cli: CLI) -> None:

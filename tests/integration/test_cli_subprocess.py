@@ -13,7 +13,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from orgo_async.cli.app import main
+from orgo_async.cli.__main__ import main
 from orgo_async.testing import EMULATOR_API_KEY
 from tests.integration.test_cli_support import emulator_thread, write_template
 

@@ -1,12 +1,15 @@
-"""The parser's options, path expansion, and the demo's check of how builds ended."""
+"""The command line's options and value types, path expansion, and the demo's verdict."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+import click
 import pytest
 
-from orgo_async.cli.app import build_parser, main
+from orgo_async.cli.__main__ import main
+from orgo_async.cli._params import DURATION, POSITIVE_INT, SECONDS, GlobalOptions
 from orgo_async.cli.context import CLIContext
 from orgo_async.cli.demo import unexpected_endings
 from orgo_async.cli.fleet import expand_paths
@@ -97,33 +100,48 @@ def test_global_options_fall_back_to_the_environment(monkeypatch: pytest.MonkeyP
     """--api-key and --base-url default to ORGO_API_KEY and ORGO_BASE_URL."""
     monkeypatch.setenv("ORGO_API_KEY", "sk_env")
     monkeypatch.setenv("ORGO_BASE_URL", "http://127.0.0.1:1/api")
-    ctx = CLIContext.from_args(build_parser().parse_args(["list"]))
-    assert (ctx.api_key, ctx.base_url, ctx.output.json) == (
+    ctx = CLIContext.from_options(GlobalOptions())
+    assert (ctx.api_key, ctx.base_url, ctx.output.json, ctx.timeout) == (
         "sk_env",
         "http://127.0.0.1:1/api",
         False,
+        None,
     )
-    ctx = CLIContext.from_args(
-        build_parser().parse_args(["--api-key", "sk_flag", "--json", "list"])
-    )
-    assert (ctx.api_key, ctx.output.json) == ("sk_flag", True)
+    ctx = CLIContext.from_options(GlobalOptions(api_key="sk_flag", json=True, timeout=3.0))
+    assert (ctx.api_key, ctx.output.json, ctx.client().timeout.read) == ("sk_flag", True, 3.0)
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "message"),
     [
-        pytest.param([], id="no-command"),
-        pytest.param(["fleet"], id="fleet-without-paths"),
-        pytest.param(["fleet", "x", "--concurrency", "0"], id="zero-concurrency"),
-        pytest.param(["build"], id="build-without-ref"),
-        pytest.param(["demo", "--capacity", "0"], id="demo-zero-capacity"),
-        pytest.param(["demo", "--concurrency", "0"], id="demo-zero-concurrency"),
+        pytest.param([], "Usage: orgo-async [OPTIONS] COMMAND", id="no-command"),
+        pytest.param(["explode"], "No such command 'explode'", id="unknown-command"),
+        pytest.param(["fleet"], "Missing argument 'PATH...'", id="fleet-without-paths"),
+        pytest.param(
+            ["fleet", "x", "--concurrency", "0"], "must be at least 1, not 0", id="zero-concurrency"
+        ),
+        pytest.param(
+            ["fleet", "x", "-c", "many"], "expected a whole number, not 'many'", id="not-a-number"
+        ),
+        pytest.param(["build"], "Missing argument 'REF'", id="build-without-ref"),
+        pytest.param(["build", "x@1.0.0", "--follow", "--wait"], "one of --follow", id="both"),
+        pytest.param(["build", "x@1.0.0", "--timeout", "5"], "limits --wait", id="timeout-alone"),
+        pytest.param(["demo", "--capacity", "0"], "at least 1", id="demo-zero-capacity"),
+        pytest.param(["demo", "--concurrency", "0"], "at least 1", id="demo-zero-concurrency"),
+        pytest.param(["logs", "x@1.0.0", "--since", "soon"], "such as 90s, 5m", id="bad-since"),
+        pytest.param(["list", "--timeout", "-1"], "seconds above 0", id="negative-timeout"),
+        pytest.param(["test-run"], "either REF", id="test-run-nothing"),
+        pytest.param(["completion", "tcsh"], "'tcsh' is not one of", id="unknown-shell"),
     ],
 )
-def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """Bad usage is reported by argparse and exits 2 before anything runs."""
+def test_usage_errors_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad usage is reported in the CLI's own words and exits 2 before anything runs."""
     assert main(argv) == 2
-    assert "usage: orgo-async" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert "positive_int" not in err
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,3 +150,47 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "Exit codes" in text
     assert "demo" in text
+
+
+def test_every_command_and_argument_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each command has a description and each of its arguments and options a help text."""
+    from orgo_async.cli._app import cli
+
+    for name, command in cli.commands.items():
+        assert command.help, name
+        assert command.short_help, name
+        for param in command.params:
+            assert getattr(param, "help", None), f"{name} {param.name}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        pytest.param(POSITIVE_INT, "3", 3, id="int"),
+        pytest.param(SECONDS, "2.5", 2.5, id="seconds"),
+        pytest.param(DURATION, "90", timedelta(seconds=90), id="bare-seconds"),
+        pytest.param(DURATION, "5m", timedelta(minutes=5), id="minutes"),
+        pytest.param(DURATION, "1h30m", timedelta(hours=1, minutes=30), id="compound"),
+        pytest.param(DURATION, "2d", timedelta(days=2), id="days"),
+    ],
+)
+def test_value_types_convert(kind: click.ParamType[object], text: str, value: object) -> None:
+    """Counts, seconds and durations parse from their usual spellings."""
+    assert kind.convert(text, None, None) == value
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        pytest.param(POSITIVE_INT, "0", id="zero"),
+        pytest.param(SECONDS, "nan", id="nan"),
+        pytest.param(SECONDS, "0", id="zero-seconds"),
+        pytest.param(DURATION, "5 minutes", id="words"),
+        pytest.param(DURATION, "5m3", id="trailing-number"),
+        pytest.param(DURATION, "", id="empty"),
+    ],
+)
+def test_value_types_refuse(kind: click.ParamType[object], text: str) -> None:
+    """Out-of-range and malformed values are usage errors."""
+    with pytest.raises(click.BadParameter):
+        kind.convert(text, None, None)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from orgo_async.cli.exits import ExitCode, describe_error, exit_code_for
+from orgo_async.cli.exits import (
+    ExitCode,
+    cli_words,
+    describe_error,
+    error_fields,
+    error_notes,
+    exit_code_for,
+)
 from orgo_async.cli.report import plain_report, totals_line
 from orgo_async.errors import (
     APIConnectionError,
@@ -125,9 +132,69 @@ def test_describe_validation_error_lists_every_issue() -> None:
     ]
 
 
-def test_describe_status_error_is_one_line() -> None:
-    """An API status error is one line with status, method, URL and request id."""
+def test_describe_status_error_is_one_line_and_the_request_id_a_note() -> None:
+    """An API status error is one line; the request id (and, verbose, the URL) follow apart."""
     error = NotFoundError("no such version", status_code=404, request_id="req-1", **STATUS_KW)
-    assert describe_error(error) == [
-        "error: 404 GET http://127.0.0.1/api/templates: no such version [request_id=req-1]"
+    assert describe_error(error) == ["error: 404 not found: no such version"]
+    assert error_notes(error) == ["request id req-1"]
+    assert error_notes(error, verbose=True) == [
+        "GET http://127.0.0.1/api/templates, request id req-1"
     ]
+    assert error_fields(error)["request_id"] == "req-1"
+
+
+def test_connection_errors_name_the_server_not_the_whole_url() -> None:
+    """An unreachable server is named by its origin; the request's URL is a verbose note."""
+    error = APIConnectionError(
+        "connection failed: refused", method="GET", url="http://127.0.0.1:9/api/templates"
+    )
+    assert describe_error(error) == [
+        "error: cannot reach the Orgo API at http://127.0.0.1:9: connection failed: refused"
+    ]
+    assert error_notes(error) == []
+    assert error_notes(error, verbose=True) == ["GET http://127.0.0.1:9/api/templates"]
+
+
+@pytest.mark.parametrize(
+    ("library", "cli"),
+    [
+        pytest.param(
+            "no API key: pass api_key= or set ORGO_API_KEY (create one at orgo.ai/workspaces)",
+            "no API key: pass --api-key or set $ORGO_API_KEY (create one at orgo.ai/workspaces)",
+            id="no-key",
+        ),
+        pytest.param(
+            "bump template.version or publish with force=true",
+            "bump template.version or publish with --force",
+            id="conflict",
+        ),
+        pytest.param("republish with ?force=true", "republish with --force", id="query-force"),
+        pytest.param(
+            "api_key contains whitespace or control characters",
+            "the API key contains whitespace or control characters",
+            id="key-characters",
+        ),
+        pytest.param(
+            "refusing plain http:// to example.com: the API key would travel unencrypted; "
+            "use https:// or pass allow_insecure_http=True",
+            "refusing plain http:// to example.com: the API key would travel unencrypted; "
+            "use https://",
+            id="insecure",
+        ),
+        pytest.param(
+            "base_url must not carry credentials; pass api_key= instead",
+            "--base-url must not carry credentials; pass the key with --api-key instead",
+            id="credentials",
+        ),
+        pytest.param("set $ORGO_BASE_URL", "set $ORGO_BASE_URL", id="already-cli-words"),
+    ],
+)
+def test_cli_words(library: str, cli: str) -> None:
+    """Library and server wording becomes this command line's options and variables."""
+    assert cli_words(library) == cli
+
+
+def test_configuration_errors_are_described_in_cli_words() -> None:
+    """A configuration error from the client reaches the terminal in the CLI's words."""
+    error = ConfigurationError("no API key: pass api_key= or set ORGO_API_KEY")
+    assert describe_error(error) == ["error: no API key: pass --api-key or set $ORGO_API_KEY"]
