@@ -86,7 +86,7 @@ async def run_test_run(ctx: CLIContext, *, ref: str | None, stop_id: str | None)
             out.line(f"stopped {stop_id}" if stopped.stopped else f"{stop_id} was already stopped")
             return ExitCode.OK
         if ref is None:  # the command checked that one of them is given
-            raise CommandError("give either REF or --stop ID")
+            raise CommandError("error: give either REF or --stop ID")
         parsed = TemplateRef.parse(ref)
         preview = await orgo.templates.test_run(parsed)
     out.record("test_run", preview, ref=str(parsed))

@@ -93,9 +93,9 @@ async def run_init(
         async with await anyio.open_file(path, "w" if force else "x", encoding="utf-8") as f:
             await f.write(text)
     except FileExistsError:
-        raise CommandError(f"{path} exists; pass --force to replace it") from None
+        raise CommandError(f"error: {path} exists; pass --force to replace it") from None
     except OSError as exc:
-        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise CommandError(f"error: cannot write {path}: {exc.strerror or exc}") from None
     out = ctx.output
     out.record("init", file=str(path), ref=str(ref), source=None if origin is None else str(origin))
     started = f" from {origin}" if origin is not None else ""
@@ -144,12 +144,14 @@ async def _fetch_curated(ctx: CLIContext, source: str) -> tuple[TemplateRef, dic
             TemplateRef(namespace, curated_name, DEFAULT_VERSION)
             versions = await orgo.templates.curated_versions(namespace, curated_name)
             if not versions:
-                raise CommandError(f"no curated template {text}: see orgo-async curated")
+                raise CommandError(f"error: no curated template {text}; see: orgo-async curated")
             ref = TemplateRef.parse(max(versions, key=_semver).ref)
         version = await orgo.templates.get(ref)
     if version.template is None:
         raise CommandError(
-            f"the API sent no document for {ref}", exit_code=ExitCode.FAILED, kind="no_document"
+            f"error: the API sent no document for {ref}",
+            exit_code=ExitCode.FAILED,
+            kind="no_document",
         )
     return ref, version.template
 

@@ -1,9 +1,12 @@
 """``logs REF``: a build's log, all or its end (``--tail``, ``--since``), followed or not.
 
 The build log stream replays every line logged so far, then goes on live until the build
-ends. The API does not say where the replay stops, so the command takes it as over when
-the stream has been quiet for [`QUIET_GAP`][orgo_async.cli._logs.QUIET_GAP] (the replay
-arrives in one burst), or when the stream ends (a finished build's log).
+ends. The API does not say where the replay stops, so the command takes it as over at the
+first line timestamped after the moment it asked (by this machine's clock), when the
+stream has been quiet for [`QUIET_GAP`][orgo_async.cli._logs.QUIET_GAP] (the replay
+arrives in one burst), or when the stream ends (a finished build's log). A server clock
+far off this machine's moves that cut by as much; ``--tail`` with ``--follow`` loses no
+line either way, since everything after the cut is shown live.
 """
 
 from __future__ import annotations
@@ -121,29 +124,32 @@ async def print_log(
     replaying = tail is not None or not follow
     backlog: deque[BuildEvent] = deque(maxlen=tail)
     send, receive = anyio.create_memory_object_stream["BuildEvent"](_BUFFER)
+    asked = datetime.now(timezone.utc)
     async with anyio.create_task_group() as group, receive:
         group.start_soon(_read_log, orgo, ref, send)
         seen_any = False
         while True:
             wait = (QUIET_GAP if seen_any else FIRST_LINE_WAIT) if replaying else None
+            event: BuildEvent | None = None
             with anyio.move_on_after(wait):
                 try:
                     event = await receive.receive()
                 except anyio.EndOfStream:
                     break  # the build has ended and every line arrived
-                seen_any = True
-                if cutoff is None or _aware(event.ts) >= cutoff:
-                    if replaying and tail is not None:
-                        backlog.append(event)
-                    else:
-                        show(event)
+            seen_any = seen_any or event is not None
+            if replaying and (event is None or _aware(event.ts) > asked):
+                # Quiet, or a line logged after we asked: the earlier ones have all arrived.
+                replaying = False
+                _flush(backlog, show)
+                if not follow:
+                    group.cancel_scope.cancel()
+                    return
+            if event is None or (cutoff is not None and _aware(event.ts) < cutoff):
                 continue
-            # Quiet: the lines logged before we asked have all arrived.
-            replaying = False
-            _flush(backlog, show)
-            if not follow:
-                group.cancel_scope.cancel()
-                return
+            if replaying and tail is not None:
+                backlog.append(event)
+            else:
+                show(event)
         _flush(backlog, show)
 
 

@@ -249,7 +249,7 @@ def run_delete(ctx: CLIContext, *, ref: str, yes: bool) -> int:
     if not yes:
         if not sys.stdin.isatty():
             raise CommandError(
-                f"not deleting {parsed} without a confirmation: pass --yes "
+                f"error: not deleting {parsed} without a confirmation: pass --yes "
                 "(there is no terminal to ask on)"
             )
         question = f"Delete {parsed}? Computers already running from it keep running."

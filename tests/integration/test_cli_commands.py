@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -319,3 +320,123 @@ async def test_interrupted_follow_outlives_a_failing_server_cancel() -> None:
         assert scope.cancelled_caught
         assert (await orgo.builds.status(ref)).status == "building"
         await orgo.builds.cancel(ref)
+
+
+def test_listings_show_ages_tables_and_json(cli: CLI, tmp_path: Path) -> None:
+    """list/versions/curated show each version's age; --format json is one JSON array."""
+    assert cli("publish", str(write_template(tmp_path, "aged"))).code == 0
+    table = cli("versions", "aged")
+    assert table.out.splitlines()[0].split() == ["REF", "DIGEST", "PUBLISHED"]
+    assert table.out.splitlines()[1].endswith(("just now", " s ago"))
+    array = msgspec.json.decode(cli("list", "--format", "json").out)
+    assert [version["ref"] for version in array] == ["default/aged@1.0.0"]
+    curated = cli("curated", "--json").records()
+    assert {record["type"] for record in curated} == {"version"}
+    assert "system/claude-code@1.0.0" in {record["ref"] for record in curated}
+    assert "on 2026-" in cli("curated").out  # published long ago: the date itself
+
+
+def test_init_refuses_to_overwrite_and_checks_what_it_writes(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """init keeps an existing file unless --force, and refuses a name the format forbids."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken.yaml").write_text("keep me\n", encoding="utf-8")
+    refused = cli("init", "taken.yaml")
+    assert refused.code == 2
+    assert refused.err.startswith("error: taken.yaml exists; pass --force")
+    assert (tmp_path / "taken.yaml").read_text() == "keep me\n"
+    assert cli("init", "taken.yaml", "--force").code == 0
+    assert "name: taken@0.1.0" in (tmp_path / "taken.yaml").read_text()
+    bad = cli("init", "--name", "Not_Kebab")
+    assert bad.code == 2
+    assert bad.err.startswith("Not_Kebab.yaml: name: name must be lowercase kebab-case")
+    assert not (tmp_path / "Not_Kebab.yaml").exists()
+    assert cli("init").code == 0
+    assert (tmp_path / "my-template.yaml").exists()
+    unknown = cli("init", "--from", "no-such-thing")
+    assert unknown.code == 1
+    assert not (tmp_path / "no-such-thing.yaml").exists()
+
+
+def test_publish_auto_build_and_build_wait(cli: CLI, tmp_path: Path) -> None:
+    """publish --auto-build starts the build; build --wait exits 0 when ready, 1 when failed."""
+    auto = cli("publish", str(write_template(tmp_path, "auto", apt=["jq"])), "--auto-build")
+    assert auto.code == 0, auto.err
+    assert auto.out.rstrip().endswith("; build building")
+    ready = cli("build", "auto@1.0.0", "--wait")
+    assert ready.code == 0, ready.err
+    assert ready.out.startswith("default/auto@1.0.0: ready")
+    assert cli("publish", str(write_template(tmp_path, "sinks", run=["exit 3"]))).code == 0
+    failed = cli("build", "sinks@1.0.0", "--wait", "--timeout", "30", "--json")
+    assert failed.code == 1
+    assert failed.records()[-1]["status"] == "failed"
+
+
+def test_test_run_starts_and_stops_a_preview(cli: CLI) -> None:
+    """test-run starts a preview of a built version; --stop stops it, then knows it stopped."""
+    started = cli("test-run", "system/claude-code@1.0.0", "--json")
+    assert started.code == 0, started.err
+    desktop = started.records()[0]["desktop_id"]
+    assert cli("test-run", "--stop", desktop).out == f"stopped {desktop}\n"
+    assert cli("test-run", "--stop", desktop).out == f"{desktop} was already stopped\n"
+    unknown = cli("test-run", "--stop", "dsk_nothing")
+    assert unknown.code == 1
+    assert unknown.err.startswith("error: 404 not found: ")
+    not_built = cli("test-run", "never@1.0.0")
+    assert not_built.code == 1
+
+
+def test_logs_since_keeps_only_recent_lines(cli: CLI, tmp_path: Path) -> None:
+    """--since keeps lines logged within the duration; all of a build just done, none of 1 ms."""
+    assert cli("publish", "--build", str(write_template(tmp_path, "recent", apt=["jq"]))).code == 0
+    recent = cli("logs", "recent@1.0.0", "--since", "1h", "--json").records()
+    assert len(recent) > 3
+    assert recent[-1]["phase"] == "ready"
+    assert cli("logs", "recent@1.0.0", "--since", "0.001").out == ""
+
+
+def test_logs_no_follow_returns_during_a_live_build(capsys: pytest.CaptureFixture[str]) -> None:
+    """--no-follow prints the lines logged so far and returns while the build goes on."""
+    with emulator_thread(build_time=30.0, log_lines=300, seed=11) as url:
+        env = {"ORGO_API_KEY": EMULATOR_API_KEY, "ORGO_BASE_URL": url}
+
+        async def started_and_logging() -> None:
+            async with Orgo(EMULATOR_API_KEY, url) as orgo:
+                await orgo.templates.publish(doc("long-haul"))
+                await orgo.builds.start("long-haul@1.0.0")
+                async with orgo.builds.events("long-haul@1.0.0") as events:
+                    seen = 0
+                    async for _ in events:
+                        seen += 1
+                        if seen == 5:
+                            break
+
+        anyio.run(started_and_logging)
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in env.items():
+                patch.setenv(key, value)
+            started = time.monotonic()
+            code = main(["logs", "long-haul@1.0.0", "--no-follow", "--tail", "3"])
+            took = time.monotonic() - started
+            status = main(["status", "long-haul@1.0.0"])
+    out = capsys.readouterr().out
+    assert (code, status) == (0, 0)
+    lines = out.splitlines()
+    assert len(lines) == 4, out  # three log lines, then the status
+    assert all(line.startswith("default/long-haul@1.0.0 | ") for line in lines[:3])
+    assert lines[3].startswith("default/long-haul@1.0.0: building")
+    assert took < 20  # the build takes 30 s; the command returns once it has the backlog
+
+
+def test_help_shows_arguments_defaults_and_global_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A command's help documents its arguments, shows defaults, and lists global options."""
+    assert main(["build", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "Positional arguments:" in text
+    assert "[default: no limit]" in text
+    assert "Global options (before or after the command):" in text
+    assert main(["emulator", "--help"]) == 0
+    assert "usage: orgo-async emulator" in capsys.readouterr().out
