@@ -4,7 +4,8 @@ Installed as a ``pytest11`` plugin, so the fixture is available without imports:
 
 ```python
 async def test_publish(orgo_emulator: str) -> None:
-    async with Orgo(api_key=EMULATOR_API_KEY, base_url=orgo_emulator) as orgo:
+    url = orgo_emulator
+    async with Orgo(api_key=EMULATOR_API_KEY, base_url=url) as orgo:
         ...
 
 @pytest.mark.orgo_emulator(build_time=0.2, capacity=1)

@@ -4,7 +4,9 @@
 from orgo_async.testing import EMULATOR_API_KEY, run_emulator
 
 async with run_emulator(build_time=0.5, capacity=2) as url:
-    ...  # url is "http://127.0.0.1:<port>/api"; send Authorization: Bearer EMULATOR_API_KEY
+    # url is "http://127.0.0.1:<port>/api"; the key is EMULATOR_API_KEY
+    async with Orgo(api_key=EMULATOR_API_KEY, base_url=url) as orgo:
+        ...
 ```
 
 Synchronous code (a plain test, a script, a test runner without async support) uses
@@ -74,7 +76,8 @@ def no_wait_retries(waits: list[float] | None = None, **policy: Any) -> RetryPol
 
     ```python
     waits: list[float] = []
-    async with Orgo(api_key=EMULATOR_API_KEY, base_url=url, retry=no_wait_retries(waits)) as orgo:
+    retry = no_wait_retries(waits)
+    async with Orgo(api_key=EMULATOR_API_KEY, base_url=url, retry=retry) as orgo:
         ...
     ```
     """

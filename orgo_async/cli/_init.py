@@ -50,6 +50,7 @@ def register(group: click.Group) -> None:
     )
     @click.option(
         "--name",
+        metavar="NAME",
         default=None,
         help=default_in_help(
             "The template's name (kebab-case).",

@@ -124,7 +124,8 @@ async def follow_build(
     """Stream ``ref``'s build log into ``view`` until the build ends; return how it ended.
 
     If the command is cancelled (Ctrl-C) while following and ``cancel_on_interrupt`` is
-    set, the build is cancelled on the server first, within :data:`CLEANUP_TIMEOUT`.
+    set, the build is cancelled on the server first, within
+    [`CLEANUP_TIMEOUT`][orgo_async.cli.builds.CLEANUP_TIMEOUT].
     """
     t0 = time.monotonic() if t0 is None else t0
     try:

@@ -3,7 +3,7 @@
 Every view takes the same four calls, so the commands feed them without knowing which
 one the user gets: ``event(ref, event)`` for each log line, ``state(ref, state)`` when a
 fleet moves a build along (``publishing``, ``waiting``, ``building``), ``finished(outcome)``
-when a build has ended, and ``close()``. :func:`make_view` picks one:
+when a build has ended, and ``close()``. [`make_view`][orgo_async.cli.console.make_view] picks one:
 
 - ``--json``: one JSON line per event and per outcome;
 - a terminal with rich installed: a Docker-style log for one build, a live table for a fleet;

@@ -52,9 +52,11 @@ class _Row:
 class FleetLiveView:
     """Keeps one row per build and the last log lines of all of them, redrawn in place.
 
-    The table is redrawn on events (at most every 50 ms) and on :meth:`tick`, which the
-    command calls a few times a second so elapsed times move while a build is quiet.
-    When the fleet ends, :meth:`close` leaves the final table on screen and prints the report.
+    The table is redrawn on events (at most every 50 ms) and on
+    [`tick`][orgo_async.cli.console_fleet.FleetLiveView.tick], which the command calls a
+    few times a second so elapsed times move while a build is quiet. When the fleet ends,
+    [`close`][orgo_async.cli.console_fleet.FleetLiveView.close] leaves the final table on
+    screen and prints the report.
 
     Args:
         console: where to draw.

@@ -147,7 +147,7 @@ async def build_fleet(
     fail_fast: bool = False,
     force: bool = False,
 ) -> FleetReport:
-    """Publish and build ``templates`` with a :class:`~orgo_async.fleet.BuildFleet`, showing it.
+    """Publish and build ``templates`` as a [`BuildFleet`][orgo_async.fleet.BuildFleet], shown live.
 
     Ctrl-C cancels the fleet, which cancels on the server every build it started.
     """
