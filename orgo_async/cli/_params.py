@@ -44,7 +44,7 @@ class GlobalOptions:
         base_url: ``--base-url``; None falls back to ``$ORGO_BASE_URL``.
         json: ``--json``: results and errors as JSON lines.
         timeout: ``--timeout``: seconds each request may take; None keeps the client's.
-        verbose: ``--verbose``: requests, retries and request ids on stderr.
+        verbose: ``--verbose``: requests, retries and reconnects on stderr.
     """
 
     api_key: str | None = None
@@ -195,7 +195,8 @@ def _make_global_options() -> list[click.Option]:
             ["--verbose", "-v"],
             is_flag=True,
             default=None,
-            help="Show each request, retry and reconnect (with request ids) on stderr.",
+            help="Show each request, retry and reconnect on stderr, and where a failed "
+            "request went.",
         ),
     ]
 

@@ -27,7 +27,7 @@ class CLIContext:
         base_url: ``--base-url``, else ``$ORGO_BASE_URL``, else None (the public API).
         output: where results and errors are written.
         timeout: ``--timeout``: seconds each request may take; None keeps the default.
-        verbose: ``--verbose``: show requests and request ids on stderr.
+        verbose: ``--verbose``: show requests, retries and reconnects on stderr.
     """
 
     api_key: str | None

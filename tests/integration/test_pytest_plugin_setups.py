@@ -69,6 +69,10 @@ async def test_on_a_module_scoped_loop(orgo_emulator: str) -> None:
         assert [v.ref for v in await client.templates.curated()]
 """
 
+# Plugins of this suite's own environment that a user project would not load: they only
+# slow each run down (schemathesis alone takes a second to import).
+_NOT_THE_USERS = ("-p", "no:schemathesis", "-p", "no:hypothesispytest")
+
 INI_HEAD = "[pytest]\naddopts = -p no:cacheprovider\nfilterwarnings = error\n"
 
 
@@ -128,7 +132,7 @@ def test_the_fixture_works_under_every_async_plugin(tmp_path: Path) -> None:
     }
     processes = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", *options],
+            [sys.executable, "-m", "pytest", "-q", *_NOT_THE_USERS, *options],
             cwd=folder,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -194,3 +195,12 @@ def test_value_types_refuse(kind: click.ParamType[object], text: str) -> None:
     """Out-of-range and malformed values are usage errors."""
     with pytest.raises(click.BadParameter):
         kind.convert(text, None, None)
+
+
+def test_without_the_cli_extra_the_command_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without click (the cli extra) orgo-async names the extra to install and exits 2."""
+    monkeypatch.setitem(sys.modules, "click", None)  # an import of click now fails
+    assert main(["--help"]) == 2
+    assert "pip install 'orgo-async[cli]'" in capsys.readouterr().err
