@@ -85,6 +85,8 @@ _WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\??\bforce=true\b"), "--force"),
     (re.compile(r"\??\bauto_build=true\b"), "--auto-build"),
     (re.compile(r"(?<![$\w])ORGO_(API_KEY|BASE_URL)\b"), r"$ORGO_\1"),
+    # aiohttp's exception class names say nothing to someone at a terminal.
+    (re.compile(r"\b(?:aiohttp\.)?(?:Client|Server)\w*(?:Error|Timeout): "), ""),
 )
 
 _HINTS: tuple[tuple[type[OrgoError], str], ...] = (

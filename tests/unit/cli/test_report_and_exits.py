@@ -187,6 +187,11 @@ def test_connection_errors_name_the_server_not_the_whole_url() -> None:
             id="credentials",
         ),
         pytest.param("set $ORGO_BASE_URL", "set $ORGO_BASE_URL", id="already-cli-words"),
+        pytest.param(
+            "connection failed: ClientConnectorError: Cannot connect to host 127.0.0.1:9",
+            "connection failed: Cannot connect to host 127.0.0.1:9",
+            id="aiohttp-class-name",
+        ),
     ],
 )
 def test_cli_words(library: str, cli: str) -> None:
