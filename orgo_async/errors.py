@@ -13,7 +13,7 @@ OrgoError
 │   ├── APIResponseValidationError  a response that is not what the API documents
 │   ├── StreamError             a server-sent event stream broke its contract
 │   │   ├── EventTooLargeError  one event exceeded the configured maximum size
-│   │   └── EventDecodeError    a frame whose data is not a valid event (raw frame kept)
+│   │   └── EventDecodeError    a frame whose data is not a valid event (its start kept)
 │   └── APIStatusError          the server answered with an error status
 │       ├── BadRequestError           400
 │       ├── AuthenticationError       401
@@ -175,7 +175,7 @@ class EventTooLargeError(StreamError):
 
 
 class EventDecodeError(StreamError):
-    """A frame's data is not a valid event; ``raw`` keeps the frame exactly as received."""
+    """A frame's data is not a valid event; ``raw`` keeps the start of it (4,096 characters)."""
 
     def __init__(self, message: str, *, raw: str, url: str | None = None):
         self.raw = raw

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 import anyio
 import msgspec
 
+from orgo_async._decode import decode_event
 from orgo_async._timeout import Timeout
 from orgo_async._transport import Transport
 from orgo_async.errors import (
@@ -29,7 +30,6 @@ from orgo_async.errors import (
     BuildFailedError,
     BuildTimeoutError,
     ConfigurationError,
-    EventDecodeError,
     InternalServerError,
     NotFoundError,
     OrgoError,
@@ -170,14 +170,7 @@ async def _typed_events(source: EventSource, url: str) -> AsyncGenerator[BuildEv
         async for frame in source:
             if frame.event != "message":
                 continue  # event types the API may add later carry no build line
-            try:
-                event = _DECODER.decode(frame.data)
-            except msgspec.DecodeError as exc:
-                raise EventDecodeError(
-                    f"build log frame {frame.id or '?'} is not a valid BuildEvent ({exc})",
-                    raw=frame.data,
-                    url=url,
-                ) from exc
+            event = decode_event(_DECODER, frame.data, frame_id=frame.id, url=url)
             yield event
             if is_final_event(event):
                 return  # the server closes the stream next; no need to wait for it

@@ -17,6 +17,7 @@ import aiohttp
 import anyio
 from multidict import CIMultiDict
 
+from orgo_async._decode import read_error_body
 from orgo_async._retry import RETRYABLE_STATUSES, RetryPolicy
 from orgo_async._status import status_error
 from orgo_async.errors import (
@@ -34,7 +35,6 @@ __all__ = ["Follower"]
 
 _log = logging.getLogger("orgo_async")
 
-_ERROR_BODY_BYTES: Final = 64 * 1024
 _JITTER: Final = 0.25  # each delay grows by up to a quarter, so clients spread out
 
 
@@ -232,7 +232,7 @@ async def _status_error(response: aiohttp.ClientResponse, within: float | None) 
         # Bounded like connecting: a server that sends an error status and then stalls
         # must not hold the stream open forever (the read has no socket timeout).
         with anyio.move_on_after(within):
-            body = await response.content.read(_ERROR_BODY_BYTES)
+            body = await read_error_body(response)
     except (aiohttp.ClientError, OSError):
         pass
     finally:

@@ -9,13 +9,13 @@ from typing import Final
 import aiohttp
 import anyio
 
+from orgo_async._decode import read_error_body
 from orgo_async.errors import APIConnectionError, APIResponseValidationError, APITimeoutError
 from orgo_async.sse.decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
 
 __all__ = ["EVENT_STREAM", "EventStream", "iter_events"]
 
 EVENT_STREAM: Final = "text/event-stream"
-_ERROR_BODY_BYTES: Final = 4096
 
 
 def iter_events(
@@ -132,7 +132,7 @@ class EventStream:
             try:
                 # A server that stalls after the headers must not hang the error.
                 with anyio.move_on_after(self._idle_timeout):
-                    body = await response.content.read(_ERROR_BODY_BYTES)
+                    body = await read_error_body(response)
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
                 pass
             raise APIResponseValidationError(
