@@ -24,6 +24,7 @@ import msgspec
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from orgo_async._causes import describe, without_secrets
 from orgo_async._decode import SHOWN_BYTES, decode_response, read_error_body
 from orgo_async._retry import (
     Backoff,
@@ -260,15 +261,15 @@ class Transport:
         except (asyncio.TimeoutError, TimeoutError) as exc:
             _log.debug("%s %s -> timeout after %.1f ms", request.method, url, _ms(started))
             raise APITimeoutError(
-                f"request timed out ({_describe(exc)})", method=request.method, url=url
-            ) from exc
+                f"request timed out ({describe(exc)})", method=request.method, url=url
+            ) from without_secrets(exc)
         except aiohttp.ClientError as exc:
             _log.debug(
-                "%s %s -> %s after %.1f ms", request.method, url, _describe(exc), _ms(started)
+                "%s %s -> %s after %.1f ms", request.method, url, describe(exc), _ms(started)
             )
             raise APIConnectionError(
-                f"connection failed: {_describe(exc)}", method=request.method, url=url
-            ) from exc
+                f"connection failed: {describe(exc)}", method=request.method, url=url
+            ) from without_secrets(exc)
         _log.debug("%s %s -> %d in %.1f ms", request.method, url, status, _ms(started))
         return Response(request.method, url, status, resp_headers, body)
 
@@ -318,11 +319,6 @@ def check_max_retries(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0, not {value!r}")
     return value
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _ms(started: float) -> float:
