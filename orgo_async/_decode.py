@@ -35,6 +35,7 @@ MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 """The most of an error response read: enough for any error envelope, little to hold."""
 SHOWN_BYTES: Final = 4096
 """How much of a body or frame an error keeps for diagnosis."""
+_MAX_ERROR_NESTING: Final = 32
 
 # What decoding untrusted input may raise. ValueError covers msgspec's DecodeError and
 # ValidationError, UnicodeError (a str with lone surrogates) and a bad datetime; msgspec
@@ -115,9 +116,12 @@ def error_body(body: bytes) -> Any:
     otherwise, whatever the ``charset`` claims; bytes that do not decode become U+FFFD.
     """
     try:
-        return msgspec.json.decode(body.removeprefix(_UTF8_BOM))
+        value = msgspec.json.decode(body.removeprefix(_UTF8_BOM))
     except _UNDECODABLE:
         return _text(body[:SHOWN_BYTES])
+    # Nesting that decoded here could still exhaust the recursion limit of whoever prints
+    # or serialises the error later, deeper in their stack; an error envelope is shallow.
+    return value if _nested_at_most(value, _MAX_ERROR_NESTING) else _text(body[:SHOWN_BYTES])
 
 
 def convert(value: Any, kind: type[_T]) -> _T | None:
@@ -126,6 +130,21 @@ def convert(value: Any, kind: type[_T]) -> _T | None:
         return msgspec.convert(value, kind)
     except _UNDECODABLE:
         return None
+
+
+def _nested_at_most(value: Any, limit: int) -> bool:
+    """Whether containers in ``value`` nest at most ``limit`` deep (iteratively, no recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            item
+            for container in level
+            if isinstance(container, (dict, list))
+            for item in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not level:
+            return True
+    return not any(isinstance(item, (dict, list)) for item in level)
 
 
 def _text(body: bytes) -> str:

@@ -20,7 +20,6 @@ import anyio
 import msgspec
 
 from orgo_async._decode import decode_event
-from orgo_async._timeout import Timeout
 from orgo_async._transport import Transport
 from orgo_async.errors import (
     APIConnectionError,
@@ -118,6 +117,7 @@ class BuildEvents:
         last_event_id: str | None = None,
         idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
         max_reconnects: int | None = DEFAULT_STREAM_RECONNECTS,
+        max_connect_retries: int | None = None,
     ):
         """Prepare to follow ``ref``'s build log; nothing is sent before the first iteration."""
         self.ref = TemplateRef.parse(ref)
@@ -131,7 +131,11 @@ class BuildEvents:
             retry_policy=transport.retry,
             max_reconnects=max_reconnects,
             idle_timeout=idle_timeout,
-            connect_timeout=_connect_deadline(transport.timeout),
+            connect_timeout=transport.timeout,
+            # Until the stream first connects, an unreachable server fails it like a call.
+            max_connect_retries=(
+                transport.max_retries if max_connect_retries is None else max_connect_retries
+            ),
         )
         # The generator holds the source, never this object, so leaving a plain
         # ``async for`` early lets the loop's async-generator finalizer close the connection.
@@ -289,12 +293,3 @@ async def _cancel_remote(builds: Builds, ref: TemplateRef) -> None:
 def _is_wait_limit(value: object) -> bool:
     # Zero or less gives up at once, like any elapsed deadline; NaN is no deadline at all.
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
-
-
-def _connect_deadline(timeout: Timeout) -> float | None:
-    """Seconds for a stream to connect and send its headers: the limits of one request."""
-    if timeout.total is not None:
-        return timeout.total
-    if timeout.connect is None or timeout.read is None:
-        return None
-    return timeout.connect + timeout.read

@@ -131,6 +131,7 @@ class Builds(Resource):
             max_reconnects=(
                 DEFAULT_STREAM_RECONNECTS if max_retries is None else check_max_retries(max_retries)
             ),
+            max_connect_retries=max_retries,
         )
 
     async def wait(

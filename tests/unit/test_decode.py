@@ -90,3 +90,11 @@ def test_a_broken_frame_is_an_event_decode_error(data: str) -> None:
 def test_an_error_body_is_json_or_text_and_never_raises(body: bytes, expected: object) -> None:
     """An error body is its JSON value when it parses, else its start as text."""
     assert error_body(body) == expected
+
+
+def test_an_error_body_nested_deeper_than_any_envelope_is_kept_as_text() -> None:
+    """JSON that decodes but nests 200 deep stays text, so printing the error cannot recurse."""
+    body = b'{"error": ' + b"[" * 200 + b"]" * 200 + b"}"
+    assert error_body(body) == body.decode()
+    shallow = b'{"error": "x", "errors": [{"field": "a", "message": "b"}]}'
+    assert error_body(shallow) == {"error": "x", "errors": [{"field": "a", "message": "b"}]}
