@@ -23,10 +23,11 @@ OrgoError
 │       ├── UnprocessableEntityError  422 (carries the validation issues)
 │       ├── RateLimitError            429 (carries retry_after)
 │       └── InternalServerError       5xx
-└── BuildError                  a build ended in a state other than ready
-    ├── BuildFailedError        status failed (error text, last log lines)
-    ├── BuildCancelledError     the build was cancelled
-    └── BuildTimeoutError       the build or the wait for it timed out
+├── BuildError                  a build ended in a state other than ready
+│   ├── BuildFailedError        status failed (error text, last log lines)
+│   ├── BuildCancelledError     the build was cancelled
+│   └── BuildTimeoutError       the build or the wait for it timed out
+└── FellBehindError             a fleet's events() consumer stopped reading and was dropped
 ```
 
 No error message or ``repr`` ever contains the API key: errors are built from the
@@ -57,6 +58,7 @@ __all__ = [
     "ConflictError",
     "EventDecodeError",
     "EventTooLargeError",
+    "FellBehindError",
     "InternalServerError",
     "InvalidRefError",
     "NotFoundError",
@@ -291,3 +293,27 @@ class BuildCancelledError(BuildError):
 
 class BuildTimeoutError(BuildError):
     """The build timed out on the server, or waiting for it took longer than allowed."""
+
+
+# --- fleet events ------------------------------------------------------------
+
+
+class FellBehindError(OrgoError):
+    """A fleet's ``events()`` consumer took nothing while its buffer stayed full; it was dropped.
+
+    Its iterator handed out the items it had buffered first; the items published after
+    it was dropped were not delivered to it. The fleet's builds went on.
+
+    Attributes:
+        buffer: the items its buffer held (the fleet's ``event_buffer``).
+        waited: the seconds builds waited for room before dropping it.
+    """
+
+    def __init__(self, *, buffer: int, waited: float):
+        self.buffer = buffer
+        self.waited = waited
+        super().__init__(
+            f"this events() iterator fell behind: its buffer of {buffer} items stayed full "
+            f"for {waited:g} s, so the fleet stopped feeding it to let the builds go on; "
+            "keep reading, or close the iterator when you stop"
+        )
