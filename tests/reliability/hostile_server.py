@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
 
+import aiohttp
 import anyio
 from aiohttp import web
 
@@ -321,12 +322,49 @@ _ANSWERS: Final[dict[Hostility, Answer]] = {
 }
 
 
+_FORWARDED_REQUEST_HEADERS: Final = ("Authorization", "Content-Type", "Accept", "Last-Event-ID")
+_FORWARDED_RESPONSE_HEADERS: Final = ("Content-Type", "Retry-After", "X-Request-Id", "Location")
+
+
+async def _forward(
+    session: aiohttp.ClientSession, upstream: str, request: web.Request
+) -> web.StreamResponse:
+    """Relay ``request`` to ``upstream`` (an API root) and stream its answer back as it comes."""
+    headers = {k: request.headers[k] for k in _FORWARDED_REQUEST_HEADERS if k in request.headers}
+    path = request.path_qs.removeprefix("/api")
+    body = await request.read()
+    async with session.request(
+        request.method, upstream + path, headers=headers, data=body, allow_redirects=False
+    ) as answer:
+        out = web.StreamResponse(
+            status=answer.status,
+            headers={
+                k: answer.headers[k] for k in _FORWARDED_RESPONSE_HEADERS if k in answer.headers
+            },
+        )
+        await out.prepare(request)
+        async for chunk in answer.content.iter_any():
+            await out.write(chunk)
+        await out.write_eof()
+        return out
+
+
 @asynccontextmanager
-async def hostile_server(hostility: Hostility) -> AsyncIterator[HostileServer]:
-    """Run a hostile server on 127.0.0.1 for the block; its ``url`` ends in ``/api``."""
+async def hostile_server(
+    hostility: Hostility, *, upstream: str | None = None, only: str = ""
+) -> AsyncIterator[HostileServer]:
+    """Run a hostile server on 127.0.0.1 for the block; its ``url`` ends in ``/api``.
+
+    With ``upstream`` (another API root, such as an emulator's), only requests whose path
+    contains ``only`` meet the hostility; every other request is relayed there, so one
+    build of a fleet can meet a hostile server while the others build normally.
+    """
     holder: list[HostileServer] = []
+    session = aiohttp.ClientSession() if upstream is not None else None
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if session is not None and upstream is not None and only not in request.path:
+            return await _forward(session, upstream, request)
         return await holder[0].handle(request)
 
     app = web.Application()
@@ -343,3 +381,5 @@ async def hostile_server(hostility: Hostility) -> AsyncIterator[HostileServer]:
         holder[0].release.set()
         with anyio.CancelScope(shield=True):
             await runner.cleanup()
+            if session is not None:
+                await session.close()
