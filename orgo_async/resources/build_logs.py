@@ -54,7 +54,7 @@ __all__ = [
 _log = logging.getLogger("orgo_async")
 
 DEFAULT_IDLE_TIMEOUT: Final = 60.0
-"""Seconds without a byte before a build log connection counts as dead and is reopened.
+"""Seconds in which no line ends before a build log connection counts as dead and is reopened.
 
 Four of the emulator's 15 s keep-alive periods; the API does not document its own.
 """

@@ -319,7 +319,7 @@ ESCAPING_REFS = [
     pytest.param("default/x@1.0.0\r\nX-Evil: 1", id="header-injection"),
     pytest.param("", id="empty"),
 ]
-# Unicode digits match \d in Python's re; the version pattern should take ASCII digits only.
+# Unicode digits match \d in Python's re; the version pattern takes ASCII digits only ([0-9]).
 UNICODE_DIGIT_REFS = [
     pytest.param("default/x@\uff11.0.0", id="fullwidth-digit-version"),
     pytest.param("default/x@\u0663.0.0", id="arabic-indic-digit-version"),
