@@ -208,9 +208,9 @@ async def test_a_mute_event_stream_times_out_after_one_reconnect() -> None:
 
 # Per attempt: drips end at `total` (or, for a stream's headers, connect + read); a
 # stream with no line for `IDLE` is reopened once, then raises.
-FAST = Timeout(connect=1.0, read=0.3, total=0.6)
-IDLE = 0.3
-# Generous: the slowest case takes about 1.2 s (two attempts of 0.6 s).
+FAST = Timeout(connect=1.0, read=0.15, total=0.3)
+IDLE = 0.15
+# Generous: the slowest case takes about 0.6 s (two attempts of 0.3 s).
 TIME_BOUND = 15.0
 
 

@@ -234,7 +234,7 @@ async def test_no_error_from_a_hostile_server_reaches_the_key(
     """Every error a hostile answer causes holds the key nowhere in its object graph."""
     async with hostile_server(hostility) as srv:
         srv.redirect_to = "http://127.0.0.1:9/elsewhere"
-        timeout = Timeout(connect=1.0, read=0.3, total=1.0)
+        timeout = Timeout(connect=1.0, read=0.15, total=0.3)
         async with Orgo(SECRET, srv.url, retry=no_wait_retries(), timeout=timeout) as orgo:
             ref = "default/claude-code@1.0.0"
             call = orgo.builds.status(ref, max_retries=0) if via == "call" else _read_log(orgo)
@@ -265,7 +265,7 @@ def test_the_walk_finds_the_key_where_it_is() -> None:
 
 async def _read_log(orgo: Orgo) -> list[Any]:
     ref = "default/claude-code@1.0.0"
-    async with orgo.builds.events(ref, idle_timeout=0.3, max_retries=0) as events:
+    async with orgo.builds.events(ref, idle_timeout=0.15, max_retries=0) as events:
         return [event async for event in events]
 
 
