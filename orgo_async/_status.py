@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Final
 
-import msgspec
-
+from orgo_async._decode import SHOWN_BYTES, convert, error_body
 from orgo_async._retry import retry_after_from_headers
 from orgo_async.errors import (
     APIStatusError,
@@ -29,10 +28,12 @@ def status_error(
     method: str, url: str, status: int, headers: Mapping[str, str], body: bytes
 ) -> APIStatusError:
     """The typed error for an error response: one subclass per documented status."""
-    parsed = _parse_body(body)
+    parsed = error_body(body)
     fields = parsed if isinstance(parsed, dict) else {}
     message = fields.get("error")
-    if not isinstance(message, str) or not message:
+    if isinstance(message, str) and message:
+        message = message[:SHOWN_BYTES]  # a server's message, however long, is one line of text
+    else:
         message = _fallback_message(status, parsed)
     request_id = fields.get("request_id")
     if not isinstance(request_id, str):
@@ -60,15 +61,6 @@ _STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
     404: NotFoundError,
     409: ConflictError,
 }
-_ISSUES: Final = msgspec.json.Decoder(list[ValidationIssue])
-
-
-def _parse_body(body: bytes) -> Any:
-    """The body as JSON when it is JSON, else as text (undecodable bytes replaced)."""
-    try:
-        return msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return body.decode("utf-8", errors="replace")
 
 
 def _fallback_message(status: int, parsed: Any) -> str:
@@ -85,7 +77,4 @@ def _issues(raw: Any) -> list[ValidationIssue]:
     # A 422 whose issues do not decode still deserves its 422 error; the raw list stays in .body.
     if not isinstance(raw, list):
         return []
-    try:
-        return _ISSUES.decode(msgspec.json.encode(raw))
-    except msgspec.DecodeError:
-        return []
+    return convert(raw, list[ValidationIssue]) or []

@@ -17,15 +17,19 @@ __all__ = ["DEFAULT_TIMEOUT", "Timeout"]
 class Timeout:
     """Time limits of one HTTP attempt, in seconds; ``None`` means no limit.
 
+    The defaults bound every attempt: a server that answers nothing, or drips its answer
+    a byte at a time, ends in :class:`~orgo_async.APITimeoutError` within ``total``.
+
     Attributes:
         connect: opening the TCP (and TLS) connection.
         read: the longest silence while waiting for response bytes.
-        total: the whole attempt, from connecting to the last body byte.
+        total: the whole attempt, from asking for a connection (the wait for a free one
+            in a busy pool included) to the last body byte.
     """
 
-    connect: float | None = 10.0
-    read: float | None = 60.0
-    total: float | None = None
+    connect: float | None = 5.0
+    read: float | None = 30.0
+    total: float | None = 60.0
 
     def __post_init__(self) -> None:
         for name in ("connect", "read", "total"):
@@ -49,7 +53,8 @@ class Timeout:
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
         """The same limits as aiohttp takes them."""
         # sock_connect, not connect: waiting for a free pooled connection is not a connect
-        # timeout, so a busy pool never fails requests that the server would have answered.
+        # timeout, so a busy pool fails no request for connecting slowly (only total
+        # counts that wait).
         return aiohttp.ClientTimeout(
             total=self.total, sock_connect=self.connect, sock_read=self.read
         )
@@ -65,4 +70,4 @@ def _is_positive(value: object) -> bool:
 
 
 DEFAULT_TIMEOUT: Final = Timeout()
-"""10 s to connect, 60 s of silence while reading, no limit on the whole."""
+"""5 s to connect, 30 s of silence while reading, 60 s for the whole attempt."""

@@ -24,6 +24,8 @@ import msgspec
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from orgo_async._causes import describe, without_secrets
+from orgo_async._decode import SHOWN_BYTES, decode_response, read_error_body
 from orgo_async._retry import (
     Backoff,
     RetryPolicy,
@@ -108,18 +110,12 @@ class Response:
         """Decode the body into its model.
 
         Raises:
-            APIResponseValidationError: the body is not the documented payload.
+            APIResponseValidationError: the body is not the documented payload, for any
+                reason (see :mod:`orgo_async._decode`).
         """
-        try:
-            return decoder.decode(self.body)
-        except msgspec.DecodeError as exc:
-            raise APIResponseValidationError(
-                f"unexpected response body: {exc}",
-                method=self.method,
-                url=self.url,
-                status_code=self.status,
-                body=self.body,
-            ) from exc
+        return decode_response(
+            decoder, self.body, method=self.method, url=self.url, status=self.status
+        )
 
 
 class Transport:
@@ -265,28 +261,32 @@ class Transport:
         except (asyncio.TimeoutError, TimeoutError) as exc:
             _log.debug("%s %s -> timeout after %.1f ms", request.method, url, _ms(started))
             raise APITimeoutError(
-                f"request timed out ({_describe(exc)})", method=request.method, url=url
-            ) from exc
+                f"request timed out ({describe(exc)})", method=request.method, url=url
+            ) from without_secrets(exc)
         except aiohttp.ClientError as exc:
             _log.debug(
-                "%s %s -> %s after %.1f ms", request.method, url, _describe(exc), _ms(started)
+                "%s %s -> %s after %.1f ms", request.method, url, describe(exc), _ms(started)
             )
             raise APIConnectionError(
-                f"connection failed: {_describe(exc)}", method=request.method, url=url
-            ) from exc
+                f"connection failed: {describe(exc)}", method=request.method, url=url
+            ) from without_secrets(exc)
         _log.debug("%s %s -> %d in %.1f ms", request.method, url, status, _ms(started))
         return Response(request.method, url, status, resp_headers, body)
 
     async def _read_body(self, resp: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+        if resp.status >= 300:
+            # An error's status says what went wrong; its body only illustrates it, so
+            # read the start of it and leave the rest (the connection is then closed).
+            return await read_error_body(resp)
         limit = self.max_response_bytes
         if resp.content_length is not None and resp.content_length > limit:
             raise _too_large(method, url, resp.status, limit)
-        body = bytearray()
+        buffer = bytearray()
         async for chunk in resp.content.iter_chunked(_CHUNK):
-            body += chunk
-            if len(body) > limit:
+            buffer += chunk
+            if len(buffer) > limit:
                 raise _too_large(method, url, resp.status, limit)
-        return bytes(body)
+        return bytes(buffer)
 
 
 def _redirected(response: Response) -> APIResponseValidationError:
@@ -297,7 +297,7 @@ def _redirected(response: Response) -> APIResponseValidationError:
         method=response.method,
         url=response.url,
         status_code=response.status,
-        body=response.body,
+        body=response.body[:SHOWN_BYTES],
     )
 
 
@@ -319,11 +319,6 @@ def check_max_retries(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0, not {value!r}")
     return value
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _ms(started: float) -> float:

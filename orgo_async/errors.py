@@ -13,7 +13,7 @@ OrgoError
 │   ├── APIResponseValidationError  a response that is not what the API documents
 │   ├── StreamError             a server-sent event stream broke its contract
 │   │   ├── EventTooLargeError  one event exceeded the configured maximum size
-│   │   └── EventDecodeError    a frame whose data is not a valid event (raw frame kept)
+│   │   └── EventDecodeError    a frame whose data is not a valid event (its start kept)
 │   └── APIStatusError          the server answered with an error status
 │       ├── BadRequestError           400
 │       ├── AuthenticationError       401
@@ -23,10 +23,11 @@ OrgoError
 │       ├── UnprocessableEntityError  422 (carries the validation issues)
 │       ├── RateLimitError            429 (carries retry_after)
 │       └── InternalServerError       5xx
-└── BuildError                  a build ended in a state other than ready
-    ├── BuildFailedError        status failed (error text, last log lines)
-    ├── BuildCancelledError     the build was cancelled
-    └── BuildTimeoutError       the build or the wait for it timed out
+├── BuildError                  a build ended in a state other than ready
+│   ├── BuildFailedError        status failed (error text, last log lines)
+│   ├── BuildCancelledError     the build was cancelled
+│   └── BuildTimeoutError       the build or the wait for it timed out
+└── FellBehindError             a fleet's events() consumer stopped reading and was dropped
 ```
 
 No error message or ``repr`` ever contains the API key: errors are built from the
@@ -57,6 +58,7 @@ __all__ = [
     "ConflictError",
     "EventDecodeError",
     "EventTooLargeError",
+    "FellBehindError",
     "InternalServerError",
     "InvalidRefError",
     "NotFoundError",
@@ -175,7 +177,7 @@ class EventTooLargeError(StreamError):
 
 
 class EventDecodeError(StreamError):
-    """A frame's data is not a valid event; ``raw`` keeps the frame exactly as received."""
+    """A frame's data is not a valid event; ``raw`` keeps the start of it (4,096 characters)."""
 
     def __init__(self, message: str, *, raw: str, url: str | None = None):
         self.raw = raw
@@ -291,3 +293,27 @@ class BuildCancelledError(BuildError):
 
 class BuildTimeoutError(BuildError):
     """The build timed out on the server, or waiting for it took longer than allowed."""
+
+
+# --- fleet events ------------------------------------------------------------
+
+
+class FellBehindError(OrgoError):
+    """A fleet's ``events()`` consumer took nothing while its buffer stayed full; it was dropped.
+
+    Its iterator handed out the items it had buffered first; the items published after
+    it was dropped were not delivered to it. The fleet's builds went on.
+
+    Attributes:
+        buffer: the items its buffer held (the fleet's ``event_buffer``).
+        waited: the seconds builds waited for room before dropping it.
+    """
+
+    def __init__(self, *, buffer: int, waited: float):
+        self.buffer = buffer
+        self.waited = waited
+        super().__init__(
+            f"this events() iterator fell behind: its buffer of {buffer} items stayed full "
+            f"for {waited:g} s, so the fleet stopped feeding it to let the builds go on; "
+            "keep reading, or close the iterator when you stop"
+        )

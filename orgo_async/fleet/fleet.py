@@ -16,13 +16,13 @@ from orgo_async.errors import ConfigurationError
 from orgo_async.fleet.digests import DigestBoard
 from orgo_async.fleet.errors import FleetClosedError, RefConflictError
 from orgo_async.fleet.gate import StartGate
-from orgo_async.fleet.hub import EventHub
+from orgo_async.fleet.hub import DEFAULT_CONSUMER_TIMEOUT, EventHub
 from orgo_async.fleet.job import BuildHandle, BuildJob
 from orgo_async.fleet.report import BuildOutcome, FleetEvent, FleetReport
 from orgo_async.fleet.runner import BuildRunner
 from orgo_async.fleet.submission import SubmitSource, read_submission
 
-__all__ = ["DEFAULT_EVENT_BUFFER", "BuildFleet"]
+__all__ = ["DEFAULT_CONSUMER_TIMEOUT", "DEFAULT_EVENT_BUFFER", "BuildFleet"]
 
 DEFAULT_EVENT_BUFFER = 256
 """Items each ``events()`` consumer may fall behind by before builds wait for it."""
@@ -48,6 +48,10 @@ class BuildFleet:
         cancel_on_exit: cancel builds still running on the server when the block is left
             with an error or cancelled; ``False`` leaves them running there.
         event_buffer: items each :meth:`events` consumer may fall behind by.
+        consumer_timeout: seconds builds wait for room in a consumer's full buffer before
+            dropping that consumer (its iterator then raises
+            :class:`~orgo_async.FellBehindError` after its buffered items); ``None``
+            waits for as long as it takes.
 
     Raises:
         ConfigurationError: a setting out of range.
@@ -62,9 +66,14 @@ class BuildFleet:
         build_timeout: float | None = None,
         cancel_on_exit: bool = True,
         event_buffer: int = DEFAULT_EVENT_BUFFER,
+        consumer_timeout: float | None = DEFAULT_CONSUMER_TIMEOUT,
     ):
         _check_positive_int("concurrency", concurrency)
         _check_positive_int("event_buffer", event_buffer)
+        if consumer_timeout is not None and not _is_positive_seconds(consumer_timeout):
+            raise ConfigurationError(
+                f"consumer_timeout must be seconds > 0 or None, not {consumer_timeout!r}"
+            )
         if build_timeout is not None and not (
             isinstance(build_timeout, (int, float))
             and not isinstance(build_timeout, bool)  # True is an int, not one second
@@ -77,6 +86,7 @@ class BuildFleet:
         self._concurrency = concurrency
         self._fail_fast = fail_fast
         self._event_buffer = event_buffer
+        self._consumer_timeout = consumer_timeout
         self._build_timeout = build_timeout
         self._cancel_on_exit = cancel_on_exit
         self._jobs: dict[str, BuildJob] = {}
@@ -89,7 +99,7 @@ class BuildFleet:
         self._finished_at: float | None = None
         self._gate = StartGate(orgo.retry)
         self._board: DigestBoard[BuildJob] = DigestBoard()
-        self._hub = EventHub(event_buffer)
+        self._hub = EventHub(event_buffer, consumer_timeout)
         self._tg: TaskGroup | None = None
 
     # --- lifecycle -------------------------------------------------------------
@@ -198,6 +208,7 @@ class BuildFleet:
             force=force,
             submitted_at=anyio.current_time(),
             event_buffer=self._event_buffer,
+            consumer_timeout=self._consumer_timeout,
         )
         if job.template is not None and not publish:
             # Nothing to publish, so no server digest before the start: group twins by ours.
@@ -262,7 +273,9 @@ class BuildFleet:
         :meth:`wait`, :meth:`cancel` or leaving the block) and every build ended. Each
         consumer has a buffer of ``event_buffer`` items; when it is full, builds wait, so
         keep reading (do not await :meth:`wait` inside the loop) or close the iterator.
-        With no consumer, items are dropped.
+        A consumer that takes nothing for ``consumer_timeout`` seconds while its buffer is
+        full is dropped: its iterator hands out what it had buffered, then raises
+        :class:`~orgo_async.FellBehindError`. With no consumer, items are dropped.
         """
         return self._hub.subscribe()
 
@@ -371,6 +384,15 @@ class BuildFleet:
         if self._finished_at is None:
             self._finished_at = anyio.current_time()
         self._finished.set()
+
+
+def _is_positive_seconds(value: object) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)  # True is an int, not one second
+        and math.isfinite(value)
+        and value > 0
+    )
 
 
 def _check_positive_int(name: str, value: object) -> None:

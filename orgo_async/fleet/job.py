@@ -11,7 +11,7 @@ import anyio.lowlevel
 
 from orgo_async.documents import Template, template_digest
 from orgo_async.errors import OrgoError
-from orgo_async.fleet.hub import EventHub
+from orgo_async.fleet.hub import DEFAULT_CONSUMER_TIMEOUT, EventHub
 from orgo_async.fleet.report import BuildOutcome, BuildState, FleetEvent, OutcomeStatus
 from orgo_async.refs import TemplateRef
 
@@ -30,6 +30,7 @@ class BuildJob:
     force: bool
     submitted_at: float
     event_buffer: int
+    consumer_timeout: float | None = DEFAULT_CONSUMER_TIMEOUT
     state: BuildState = "queued"
     attempts: int = 0
     published: bool = False
@@ -118,7 +119,7 @@ class BuildJob:
     def hub_for_handle(self) -> EventHub:
         """The handle's own event hub, made on first use."""
         if self.hub is None:
-            self.hub = EventHub(self.event_buffer)
+            self.hub = EventHub(self.event_buffer, self.consumer_timeout)
         return self.hub
 
 
@@ -172,7 +173,9 @@ class BuildHandle:
         """Follow this build's items (log lines and state changes) until its terminal item.
 
         Items before the first step are not replayed; once the build has ended this
-        yields only its terminal item.
+        yields only its terminal item. A consumer that stops reading is dropped as the
+        fleet's :meth:`BuildFleet.events` consumers are, with
+        :class:`~orgo_async.FellBehindError`.
         """
         job = self._job
         if job.outcome is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final
 import anyio
 import msgspec
 
-from orgo_async._timeout import Timeout
+from orgo_async._decode import decode_event
 from orgo_async._transport import Transport
 from orgo_async.errors import (
     APIConnectionError,
@@ -29,7 +29,6 @@ from orgo_async.errors import (
     BuildFailedError,
     BuildTimeoutError,
     ConfigurationError,
-    EventDecodeError,
     InternalServerError,
     NotFoundError,
     OrgoError,
@@ -55,7 +54,7 @@ __all__ = [
 _log = logging.getLogger("orgo_async")
 
 DEFAULT_IDLE_TIMEOUT: Final = 60.0
-"""Seconds without a byte before a build log connection counts as dead and is reopened.
+"""Seconds in which no line ends before a build log connection counts as dead and is reopened.
 
 Four of the emulator's 15 s keep-alive periods; the API does not document its own.
 """
@@ -118,6 +117,7 @@ class BuildEvents:
         last_event_id: str | None = None,
         idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
         max_reconnects: int | None = DEFAULT_STREAM_RECONNECTS,
+        max_connect_retries: int | None = None,
     ):
         """Prepare to follow ``ref``'s build log; nothing is sent before the first iteration."""
         self.ref = TemplateRef.parse(ref)
@@ -131,7 +131,11 @@ class BuildEvents:
             retry_policy=transport.retry,
             max_reconnects=max_reconnects,
             idle_timeout=idle_timeout,
-            connect_timeout=_connect_deadline(transport.timeout),
+            connect_timeout=transport.timeout,
+            # Until the stream first connects, an unreachable server fails it like a call.
+            max_connect_retries=(
+                transport.max_retries if max_connect_retries is None else max_connect_retries
+            ),
         )
         # The generator holds the source, never this object, so leaving a plain
         # ``async for`` early lets the loop's async-generator finalizer close the connection.
@@ -170,14 +174,7 @@ async def _typed_events(source: EventSource, url: str) -> AsyncGenerator[BuildEv
         async for frame in source:
             if frame.event != "message":
                 continue  # event types the API may add later carry no build line
-            try:
-                event = _DECODER.decode(frame.data)
-            except msgspec.DecodeError as exc:
-                raise EventDecodeError(
-                    f"build log frame {frame.id or '?'} is not a valid BuildEvent ({exc})",
-                    raw=frame.data,
-                    url=url,
-                ) from exc
+            event = decode_event(_DECODER, frame.data, frame_id=frame.id, url=url)
             yield event
             if is_final_event(event):
                 return  # the server closes the stream next; no need to wait for it
@@ -296,12 +293,3 @@ async def _cancel_remote(builds: Builds, ref: TemplateRef) -> None:
 def _is_wait_limit(value: object) -> bool:
     # Zero or less gives up at once, like any elapsed deadline; NaN is no deadline at all.
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
-
-
-def _connect_deadline(timeout: Timeout) -> float | None:
-    """Seconds for a stream to connect and send its headers: the limits of one request."""
-    if timeout.total is not None:
-        return timeout.total
-    if timeout.connect is None or timeout.read is None:
-        return None
-    return timeout.connect + timeout.read

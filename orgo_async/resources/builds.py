@@ -113,10 +113,13 @@ class Builds(Resource):
         Args:
             ref: the template version whose build to follow.
             last_event_id: resume after this frame (``BuildEvents.last_event_id``).
-            idle_timeout: seconds without a byte (keep-alives count) before the
-                connection is reopened; a second silence in a row raises
-                :class:`~orgo_async.APITimeoutError`. ``None`` waits forever.
-            max_retries: reconnects in a row without a new line before giving up.
+            idle_timeout: seconds in which no line ends (keep-alives are lines; bytes
+                dripping into one line are not) before the connection is reopened; a
+                second such silence in a row raises :class:`~orgo_async.APITimeoutError`.
+                ``None`` waits forever.
+            max_retries: reconnects in a row without a new line before giving up, and
+                retries of a log that never connected (default: the client's
+                ``max_retries`` for those, 8 reconnects once it has streamed).
 
         Raises:
             NotFoundError: no such version, or it was never built.
@@ -131,6 +134,7 @@ class Builds(Resource):
             max_reconnects=(
                 DEFAULT_STREAM_RECONNECTS if max_retries is None else check_max_retries(max_retries)
             ),
+            max_connect_retries=max_retries,
         )
 
     async def wait(

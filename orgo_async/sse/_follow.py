@@ -17,8 +17,11 @@ import aiohttp
 import anyio
 from multidict import CIMultiDict
 
+from orgo_async._causes import describe, without_secrets
+from orgo_async._decode import read_error_body
 from orgo_async._retry import RETRYABLE_STATUSES, RetryPolicy
 from orgo_async._status import status_error
+from orgo_async._timeout import Timeout
 from orgo_async.errors import (
     APIConnectionError,
     APIError,
@@ -34,7 +37,6 @@ __all__ = ["Follower"]
 
 _log = logging.getLogger("orgo_async")
 
-_ERROR_BODY_BYTES: Final = 64 * 1024
 _JITTER: Final = 0.25  # each delay grows by up to a quarter, so clients spread out
 
 
@@ -55,7 +57,8 @@ class Follower:
         max_reconnects: int | None,
         idle_timeout: float | None,
         max_idle_reconnects: int,
-        connect_timeout: float | None,
+        connect_timeout: float | Timeout | None,
+        max_connect_retries: int,
         max_event_size: int,
     ):
         self._session = session
@@ -71,7 +74,15 @@ class Follower:
         self._max_reconnects = max_reconnects
         self._idle_timeout = idle_timeout
         self._max_idle_reconnects = max_idle_reconnects
-        self._connect_timeout = connect_timeout
+        limits = (
+            connect_timeout
+            if isinstance(connect_timeout, Timeout)
+            else Timeout(connect=connect_timeout, read=None, total=connect_timeout)
+        )
+        self._socket_connect_timeout = limits.connect
+        self._connect_timeout = _headers_deadline(limits)
+        self._max_connect_retries = max_connect_retries
+        self._connected = False  # whether any connection has been answered with a stream
         self._max_event_size = max_event_size
         self._server_retry_ms: int | None = None
         self._rng = random.Random()
@@ -108,6 +119,7 @@ class Follower:
                 continue
             if response is None:
                 return  # 204 No Content: the server says there is nothing more to stream
+            self._connected = True
             stream = EventStream(
                 response,
                 max_event_size=self._max_event_size,
@@ -154,7 +166,16 @@ class Follower:
             self._server_retry_ms = stream.retry
 
     def _check_budget(self, failures: int, error: APIError | None) -> None:
-        if self._max_reconnects is None or failures <= self._max_reconnects:
+        limit = self._max_reconnects
+        if not self._connected:
+            # Never connected: the server may not be there at all, or may not stream. Give
+            # up as a call would, not after a budget meant for a live stream that dropped.
+            limit = (
+                self._max_connect_retries
+                if limit is None
+                else min(limit, self._max_connect_retries)
+            )
+        if limit is None or failures <= limit:
             return
         if error is not None:
             raise error
@@ -189,7 +210,9 @@ class Follower:
             headers["Last-Event-ID"] = self.last_event_id
         # The stream may rightly last for hours: only connecting is time-limited here, and
         # silence is the idle timeout's business.
-        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_read=None, sock_connect=self._socket_connect_timeout
+        )
         try:
             with anyio.fail_after(self._connect_timeout):
                 # Redirects are refused, as the client's transport refuses them: a
@@ -204,11 +227,11 @@ class Follower:
         except (asyncio.TimeoutError, TimeoutError) as exc:
             raise APITimeoutError(
                 f"no response within {self._connect_timeout} s", method="GET", url=self._url
-            ) from exc
+            ) from without_secrets(exc)
         except (aiohttp.ClientError, OSError) as exc:
             raise APIConnectionError(
-                f"connection failed: {_describe(exc)}", method="GET", url=self._url
-            ) from exc
+                f"connection failed: {describe(exc)}", method="GET", url=self._url
+            ) from without_secrets(exc)
         if response.status == 204:
             response.release()
             return None
@@ -232,7 +255,7 @@ async def _status_error(response: aiohttp.ClientResponse, within: float | None) 
         # Bounded like connecting: a server that sends an error status and then stalls
         # must not hold the stream open forever (the read has no socket timeout).
         with anyio.move_on_after(within):
-            body = await response.content.read(_ERROR_BODY_BYTES)
+            body = await read_error_body(response)
     except (aiohttp.ClientError, OSError):
         pass
     finally:
@@ -240,6 +263,9 @@ async def _status_error(response: aiohttp.ClientResponse, within: float | None) 
     return status_error("GET", str(response.url), response.status, response.headers, body)
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _headers_deadline(limits: Timeout) -> float | None:
+    """Seconds to connect and receive the headers, as one request's limits allow them."""
+    bounds = [limits.total]
+    if limits.connect is not None and limits.read is not None:
+        bounds.append(limits.connect + limits.read)
+    return min((bound for bound in bounds if bound is not None), default=None)

@@ -8,7 +8,8 @@ from typing import Final
 
 import aiohttp
 
-from orgo_async._retry import RetryPolicy
+from orgo_async._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+from orgo_async._timeout import Timeout
 from orgo_async.errors import ConfigurationError
 from orgo_async.sse._follow import Follower
 from orgo_async.sse.decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
@@ -32,7 +33,8 @@ def stream_events(
     max_reconnects: int | None = 8,
     idle_timeout: float | None = None,
     max_idle_reconnects: int = 1,
-    connect_timeout: float | None = 30.0,
+    connect_timeout: float | Timeout | None = 30.0,
+    max_connect_retries: int = DEFAULT_MAX_RETRIES,
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
 ) -> EventSource:
     """Follow the event stream at ``url`` across dropped connections.
@@ -67,23 +69,30 @@ def stream_events(
             ``retry:``), growth per failed attempt, ``max_delay`` cap, and ``sleep``.
         max_reconnects: reconnects in a row without a new event before the last error
             is raised; ``None`` for no limit.
-        idle_timeout: seconds without a byte (keep-alive comments count) after which the
-            connection is considered dead and reopened; ``None`` waits forever.
+        idle_timeout: seconds in which a line must end (a keep-alive comment is a line;
+            bytes trickling into one line are not progress), after which the connection
+            is considered dead and reopened; ``None`` waits forever.
         max_idle_reconnects: reconnects after idle connections in a row before
             :class:`~orgo_async.errors.APITimeoutError` is raised.
         connect_timeout: seconds to connect and receive the response headers (and,
-            for an error status, the start of its body).
+            for an error status, the start of its body); or a
+            :class:`~orgo_async.Timeout`, whose ``connect`` bounds opening the
+            connection and whose ``total`` (else ``connect + read``) the headers.
+        max_connect_retries: until the stream has connected once, a failure (refused,
+            unreachable, no headers in time, a retryable status) is retried at most this
+            many times, as a call is: an unreachable server fails in seconds. Once a
+            connection has been answered with a stream, ``max_reconnects`` applies.
         max_event_size: the largest event accepted, in bytes.
 
     Raises:
         APIStatusError: the server refused the stream with a status that retrying
             cannot change, or retries ran out (a subclass per status).
-        APIConnectionError: the connection kept failing.
+        APIConnectionError: the connection kept failing, or never opened.
         APITimeoutError: the stream stayed silent through every idle reconnect.
         APIResponseValidationError: the response is not ``text/event-stream``.
         EventTooLargeError: an event exceeded ``max_event_size``.
-        ConfigurationError: a negative ``max_reconnects`` or ``max_idle_reconnects``
-            (raised at once, before any request).
+        ConfigurationError: a negative ``max_reconnects``, ``max_idle_reconnects`` or
+            ``max_connect_retries`` (raised at once, before any request).
     """
     return EventSource(
         session,
@@ -98,6 +107,7 @@ def stream_events(
         idle_timeout=idle_timeout,
         max_idle_reconnects=max_idle_reconnects,
         connect_timeout=connect_timeout,
+        max_connect_retries=max_connect_retries,
         max_event_size=max_event_size,
     )
 
@@ -122,7 +132,8 @@ class EventSource:
         max_reconnects: int | None = 8,
         idle_timeout: float | None = None,
         max_idle_reconnects: int = 1,
-        connect_timeout: float | None = 30.0,
+        connect_timeout: float | Timeout | None = 30.0,
+        max_connect_retries: int = DEFAULT_MAX_RETRIES,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ):
         """Prepare the stream; nothing connects until the first iteration."""
@@ -130,6 +141,8 @@ class EventSource:
             raise ConfigurationError(f"max_reconnects must be >= 0 or None, not {max_reconnects}")
         if max_idle_reconnects < 0:
             raise ConfigurationError(f"max_idle_reconnects must be >= 0, not {max_idle_reconnects}")
+        if max_connect_retries < 0:
+            raise ConfigurationError(f"max_connect_retries must be >= 0, not {max_connect_retries}")
         self._follower = Follower(
             session,
             url,
@@ -143,6 +156,7 @@ class EventSource:
             idle_timeout=idle_timeout,
             max_idle_reconnects=max_idle_reconnects,
             connect_timeout=connect_timeout,
+            max_connect_retries=max_connect_retries,
             max_event_size=max_event_size,
         )
         # The generator refers to the follower, never to this object: a caller who leaves

@@ -9,13 +9,14 @@ from typing import Final
 import aiohttp
 import anyio
 
+from orgo_async._causes import describe, without_secrets
+from orgo_async._decode import read_error_body
 from orgo_async.errors import APIConnectionError, APIResponseValidationError, APITimeoutError
 from orgo_async.sse.decoder import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
 
 __all__ = ["EVENT_STREAM", "EventStream", "iter_events"]
 
 EVENT_STREAM: Final = "text/event-stream"
-_ERROR_BODY_BYTES: Final = 4096
 
 
 def iter_events(
@@ -33,15 +34,16 @@ def iter_events(
     Args:
         response: a response whose headers have arrived.
         max_event_size: the largest event accepted, in bytes.
-        idle_timeout: the longest wait for the next bytes (keep-alive comments count),
-            in seconds; ``None`` waits forever.
+        idle_timeout: the longest wait, in seconds, for a line to end (keep-alive
+            comments are lines; bytes dripping into one line are not progress);
+            ``None`` waits forever.
         last_event_id: the id events report until the stream sets one (a resumed stream).
 
     Raises:
         APIResponseValidationError: on first iteration, when the content type is not
             ``text/event-stream``.
         APIConnectionError: the connection failed mid-stream.
-        APITimeoutError: no bytes arrived for ``idle_timeout`` seconds.
+        APITimeoutError: no line ended within ``idle_timeout`` seconds of waiting.
         EventTooLargeError: an event exceeded ``max_event_size``.
     """
     return EventStream(
@@ -106,9 +108,24 @@ class EventStream:
     async def _iterate(self) -> AsyncGenerator[ServerSentEvent, None]:
         await self._check_content_type()
         feed = self._decoder.feed
+        idle = self._idle_timeout
+        current_time = anyio.current_time
+        # Seconds spent waiting for bytes since a line last ended. Only a line end resets
+        # it: a server dripping bytes into one line is as dead as a silent one, and no
+        # per-read timeout would notice. Time the consumer spends between reads is not
+        # waiting, so a slow consumer never makes a live stream look idle.
+        waited = 0.0
         while True:
             try:
-                chunk = await self._read()
+                if idle is None:
+                    chunk = await self._read(None)
+                else:
+                    started = current_time()
+                    chunk = await self._read(idle - waited)
+                    if b"\n" in chunk or b"\r" in chunk:
+                        waited = 0.0
+                    else:
+                        waited += current_time() - started
             except APIConnectionError:
                 self._finish()
                 raise
@@ -132,7 +149,7 @@ class EventStream:
             try:
                 # A server that stalls after the headers must not hang the error.
                 with anyio.move_on_after(self._idle_timeout):
-                    body = await response.content.read(_ERROR_BODY_BYTES)
+                    body = await read_error_body(response)
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
                 pass
             raise APIResponseValidationError(
@@ -144,23 +161,24 @@ class EventStream:
                 body=body,
             )
 
-    async def _read(self) -> bytes:
+    async def _read(self, limit: float | None) -> bytes:
         content = self._response.content
         try:
-            if self._idle_timeout is None:
+            if limit is None:
                 return await content.readany()
-            with anyio.move_on_after(self._idle_timeout):
+            with anyio.move_on_after(limit):
                 return await content.readany()
         except (asyncio.TimeoutError, TimeoutError) as exc:
-            raise self._error(APITimeoutError, f"stream read timed out ({exc!r})") from exc
+            raise self._error(
+                APITimeoutError, f"stream read timed out ({exc!r})"
+            ) from without_secrets(exc)
         except (aiohttp.ClientError, OSError) as exc:
-            raise self._error(APIConnectionError, f"stream dropped: {_describe(exc)}") from exc
-        raise self._error(APITimeoutError, f"stream idle for {self._idle_timeout} s")
+            raise self._error(
+                APIConnectionError, f"stream dropped: {describe(exc)}"
+            ) from without_secrets(exc)
+        raise self._error(
+            APITimeoutError, f"stream idle: no line ended within {self._idle_timeout} s"
+        )
 
     def _error(self, kind: type[APIConnectionError], message: str) -> APIConnectionError:
         return kind(message, method=self._response.method, url=str(self._response.url))
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

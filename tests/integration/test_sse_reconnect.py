@@ -135,7 +135,9 @@ async def test_backoff_grows_and_is_capped(
         return web.json_response({"error": "down", "request_id": "r"}, status=503)
 
     async with serve(handler) as server:
-        source = stream_events(session, server.url, retry_policy=policy, max_reconnects=6)
+        source = stream_events(
+            session, server.url, retry_policy=policy, max_reconnects=6, max_connect_retries=6
+        )
         with pytest.raises(InternalServerError, match="down"):
             await _drain(source, [])
     assert len(server.requests) == 7
@@ -154,7 +156,9 @@ async def test_a_huge_multiplier_is_capped_not_overflowed(
         return web.json_response({"error": "down", "request_id": "r"}, status=503)
 
     async with serve(handler) as server:
-        source = stream_events(session, server.url, retry_policy=policy, max_reconnects=4)
+        source = stream_events(
+            session, server.url, retry_policy=policy, max_reconnects=4, max_connect_retries=4
+        )
         with pytest.raises(InternalServerError, match="down"):
             await _drain(source, [])
     bases = [0.5, 4.0, 4.0, 4.0]
@@ -448,6 +452,7 @@ async def test_an_error_status_with_a_stalled_body_still_raises(
     [
         pytest.param({"max_reconnects": -1}, id="max-reconnects"),
         pytest.param({"max_idle_reconnects": -1}, id="max-idle-reconnects"),
+        pytest.param({"max_connect_retries": -1}, id="max-connect-retries"),
     ],
 )
 async def test_a_negative_budget_is_a_configuration_error(

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import types
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import aiohttp
+import anyio
 import msgspec
 import pytest
+import yarl
+from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 from orgo_async import (
     APIConnectionError,
@@ -22,6 +29,7 @@ from orgo_async import (
     OrgoError,
     TemplateSyntaxError,
 )
+from orgo_async._causes import without_secrets
 from orgo_async._client import Orgo
 from orgo_async._logging import LOGGER_NAME
 from orgo_async._timeout import Timeout
@@ -42,6 +50,83 @@ def debug_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     logger.setLevel(level)
     logger.handlers[:] = handlers
+
+
+# What the object walk does not enter: code, not data. A traceback's frames hold every
+# local of every function on the way (the transport's headers among them): reporters
+# that capture locals scrub credential names themselves, and walking frames would walk
+# the whole program.
+_OPAQUE = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.CodeType,
+    types.FrameType,
+    types.TracebackType,
+    weakref.ref,
+    asyncio.AbstractEventLoop,
+)
+_MAX_OBJECTS = 100_000
+
+
+def _secret_paths(root: object) -> list[str]:
+    """Where the key shows in the object graph reachable from ``root``, as attribute paths.
+
+    The walk enters exceptions (``args``, ``__cause__``, ``__context__``, attributes),
+    mappings (keys and values, multidicts included), sequences and sets, and any other
+    object's ``__dict__`` and ``__slots__``; it looks at every string and bytes, and at
+    the ``repr`` of every object it cannot enter.
+    """
+    found: list[str] = []
+    seen: set[int] = set()
+    stack: list[tuple[object, str]] = [(root, "error")]
+    while stack:
+        obj, path = stack.pop()
+        if id(obj) in seen or isinstance(obj, _OPAQUE):
+            continue
+        seen.add(id(obj))
+        assert len(seen) < _MAX_OBJECTS, f"the walk reached {_MAX_OBJECTS} objects, at {path}"
+        children = list(_children(obj, path))
+        if isinstance(obj, (str, bytes, bytearray, memoryview)):
+            text = obj if isinstance(obj, str) else bytes(obj).decode("latin-1")
+        elif children:
+            stack += children
+            continue
+        else:
+            try:
+                text = repr(obj)
+            except Exception as exc:  # a repr that fails shows nothing
+                text = f"<repr failed: {exc!r}>"
+        if SECRET[8:] in text:
+            found.append(path)
+    return found
+
+
+def _children(obj: object, path: str) -> Iterator[tuple[object, str]]:
+    if isinstance(obj, (str, bytes, bytearray, memoryview, int, float, complex, bool)):
+        return
+    if isinstance(obj, BaseException):
+        yield obj.args, f"{path}.args"
+        yield obj.__cause__, f"{path}.__cause__"
+        yield obj.__context__, f"{path}.__context__"
+        yield obj.__notes__ if hasattr(obj, "__notes__") else None, f"{path}.__notes__"
+    if isinstance(obj, (Mapping, MultiMapping)):
+        for key, value in obj.items():
+            yield key, f"{path}.keys()"
+            yield value, f"{path}[{key!r}]"
+        return
+    if isinstance(obj, (list, tuple, set, frozenset, deque)):
+        for index, item in enumerate(obj):
+            yield item, f"{path}[{index}]"
+        return
+    for name, value in getattr(obj, "__dict__", {}).items():
+        yield value, f"{path}.{name}"
+    for cls in type(obj).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            if name not in ("__dict__", "__weakref__") and hasattr(obj, name):
+                yield getattr(obj, name), f"{path}.{name}"
 
 
 def _everything_shown(exc: BaseException, orgo: Orgo) -> list[str]:
@@ -105,13 +190,14 @@ async def test_the_key_shows_in_no_log_error_or_repr(
     for text in [logged, capsys.readouterr().err, *_everything_shown(exc, orgo)]:
         assert SECRET not in text
         assert SECRET[8:] not in text  # not even without its prefix
+    assert _secret_paths(exc) == []
 
 
 async def _call(
-    url: str, expected: type[OrgoError], via: str, timeout: Timeout | None = None
+    url: str, expected: type[OrgoError], via: str, limits: Timeout | None = None
 ) -> tuple[OrgoError, Orgo]:
     """The error of a status call (``via="call"``) or of following the build log."""
-    orgo = Orgo(SECRET, url, retry=no_wait_retries(), timeout=timeout or Timeout(connect=2.0))
+    orgo = Orgo(SECRET, url, retry=no_wait_retries(), timeout=limits or Timeout(connect=2.0))
     ref = "default/claude-code@1.0.0"
     async with orgo:
         call = orgo.builds.status(ref, max_retries=2) if via == "call" else _follow(orgo, ref)
@@ -125,6 +211,69 @@ async def _inject(url: str, *, status: int, count: int) -> None:
         body = msgspec.json.encode({"route": "*", "status": status, "count": count})
         async with session.post(f"{url}/_emulator/inject", data=body) as response:
             response.raise_for_status()
+
+
+# Hostilities a client rightly takes in its stride: nothing is raised, so nothing to walk.
+_HARMLESS = {
+    ("call", Hostility.LYING_CHARSET),
+    ("call", Hostility.JSON_AS_TEXT),
+    ("stream", Hostility.INVALID_UTF8_EVENTS),
+}
+_FAILURE_KINDS = [
+    pytest.param(via, hostility, id=f"{via}-{hostility.name.lower()}")
+    for via in ("call", "stream")
+    for hostility in Hostility
+    if (via, hostility) not in _HARMLESS
+]
+
+
+@pytest.mark.parametrize(("via", "hostility"), _FAILURE_KINDS)
+async def test_no_error_from_a_hostile_server_reaches_the_key(
+    via: str, hostility: Hostility
+) -> None:
+    """Every error a hostile answer causes holds the key nowhere in its object graph."""
+    async with hostile_server(hostility) as srv:
+        srv.redirect_to = "http://127.0.0.1:9/elsewhere"
+        timeout = Timeout(connect=1.0, read=0.15, total=0.3)
+        async with Orgo(SECRET, srv.url, retry=no_wait_retries(), timeout=timeout) as orgo:
+            ref = "default/claude-code@1.0.0"
+            call = orgo.builds.status(ref, max_retries=0) if via == "call" else _read_log(orgo)
+            with anyio.fail_after(20), pytest.raises(OrgoError) as caught:
+                await call
+    assert srv.authorizations[0] == f"Bearer {SECRET}"  # the key was sent, so it could leak
+    assert _secret_paths(caught.value) == []
+    shown = [str(caught.value), repr(caught.value), *map(repr, _chain(caught.value))]
+    assert not [text for text in shown if SECRET[8:] in text]
+
+
+def test_the_walk_finds_the_key_where_it_is() -> None:
+    """The object walk is no formality: it finds the key in an unstripped aiohttp error."""
+    info = aiohttp.RequestInfo(
+        yarl.URL("http://127.0.0.1/api"),
+        "GET",
+        CIMultiDictProxy(CIMultiDict({"Authorization": f"Bearer {SECRET}"})),
+        yarl.URL("http://127.0.0.1/api"),
+    )
+    error = APIConnectionError("connection failed")
+    error.__cause__ = aiohttp.ClientResponseError(info, (), status=400, message="bad")
+    # RequestInfo is a named tuple: its headers are its third item, also in args[0].
+    assert _secret_paths(error) == ["error.__cause__.request_info[2]['Authorization']"]
+    assert without_secrets(error.__cause__) is error.__cause__
+    assert _secret_paths(error) == []
+    assert _secret_paths(Orgo(SECRET, "http://127.0.0.1:9/api")) != []  # the client holds it
+
+
+async def _read_log(orgo: Orgo) -> list[Any]:
+    ref = "default/claude-code@1.0.0"
+    async with orgo.builds.events(ref, idle_timeout=0.15, max_retries=0) as events:
+        return [event async for event in events]
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    link: BaseException | None = exc
+    while link is not None:
+        yield link
+        link = link.__cause__ or link.__context__
 
 
 @pytest.mark.parametrize("via", ["call", "stream"])
@@ -170,7 +319,7 @@ ESCAPING_REFS = [
     pytest.param("default/x@1.0.0\r\nX-Evil: 1", id="header-injection"),
     pytest.param("", id="empty"),
 ]
-# Unicode digits match \d in Python's re; the version pattern should take ASCII digits only.
+# Unicode digits match \d in Python's re; the version pattern takes ASCII digits only ([0-9]).
 UNICODE_DIGIT_REFS = [
     pytest.param("default/x@\uff11.0.0", id="fullwidth-digit-version"),
     pytest.param("default/x@\u0663.0.0", id="arabic-indic-digit-version"),

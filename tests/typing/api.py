@@ -16,6 +16,7 @@ from orgo_async import (
     BuildInfo,
     CancelResult,
     DeleteResult,
+    FellBehindError,
     Orgo,
     PublishResult,
     RateLimitError,
@@ -102,6 +103,11 @@ def error_attributes(error: APIStatusError, limited: RateLimitError) -> None:
     url: str | None = error.url
     retry_after: float | None = limited.retry_after
     del (status_code, request_id, body, method, url, retry_after)
+
+
+def fell_behind(error: FellBehindError) -> tuple[int, float]:
+    """A dropped events() consumer learns how full its buffer was and for how long."""
+    return error.buffer, error.waited
 
 
 def issues_of(error: UnprocessableEntityError) -> list[ValidationIssue]:
