@@ -86,7 +86,7 @@ async def run_fleet(url: str, templates: list[Template], concurrency: int) -> Ru
     ):
         started = time.perf_counter()
         for template in templates:
-            fleet.submit(template)
+            await fleet.submit(template)
         fleet.close_submissions()
         async for item in fleet.events():
             if item.kind == "log":
