@@ -24,6 +24,7 @@ __all__ = [
     "MAX_INT",
     "MAX_NODES",
     "MIN_INT",
+    "IntegerRangeError",
     "check_data",
     "check_json",
     "document_text",
@@ -42,6 +43,10 @@ MAX_INT: Final = 2**63 - 1
 
 _BOM: Final = "\ufeff"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class IntegerRangeError(TemplateSyntaxError):
+    """An integer beyond 64 bits in data (the YAML reader reports one with its position)."""
 
 
 def document_text(source: str | bytes) -> str:
@@ -133,7 +138,8 @@ def _walk(data: Any, *, strict: bool) -> None:
                     _refuse(data, value, problem)
         elif isinstance(value, int):
             if not MIN_INT <= value <= MAX_INT:
-                _refuse(data, value, f"is an integer beyond 64 bits ({MIN_INT} to {MAX_INT})")
+                problem = f"is an integer beyond 64 bits ({MIN_INT} to {MAX_INT})"
+                _refuse(data, value, problem, IntegerRangeError)
         elif isinstance(value, (Mapping, list, tuple)):
             if depth >= MAX_DEPTH:
                 raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels")
@@ -161,10 +167,12 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _refuse(data: Any, culprit: Any, problem: str) -> None:
+def _refuse(
+    data: Any, culprit: Any, problem: str, error: type[TemplateSyntaxError] = TemplateSyntaxError
+) -> None:
     where = _path_of(data, culprit)
     place = f"the value at {where}" if where else "the document"
-    raise TemplateSyntaxError(f"{place} {problem}")
+    raise error(f"{place} {problem}")
 
 
 def _path_of(data: Any, culprit: Any) -> str:

@@ -15,9 +15,10 @@ import re
 from typing import Any, Final
 
 from ruamel.yaml import YAML
-from ruamel.yaml.composer import Composer, MaxDepthExceededError
+from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.parser import Parser, ParserError
 from ruamel.yaml.reader import Reader, ReaderError
@@ -129,12 +130,24 @@ def _check_version(version: Any, mark: Any) -> None:
 
 
 class _Composer(Composer):
-    """ruamel's composer, silent about an anchor defined again (YAML allows it: an alias
-    refers to the latest), rather than warning from inside a library."""
+    """ruamel's composer, stopping past :data:`MAX_NODES` nodes and silent about an anchor
+    defined again (YAML allows it: an alias refers to the latest)."""
 
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         self.warn_double_anchors = False
+        self._composed = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Every node composed is at least one node of the expansion: past the budget,
+        # stop reading now rather than after composing the rest of a large document.
+        if not self.parser.check_event(AliasEvent):
+            self._composed += 1
+            if self._composed > MAX_NODES:
+                mark = self.parser.peek_event().start_mark
+                message = f"the document has more than {MAX_NODES:,} nodes"
+                raise ComposerError(None, None, message, mark)
+        return super().compose_node(parent, index)
 
 
 class _StrictConstructor(SafeConstructor):

@@ -29,6 +29,7 @@ from orgo_async.documents._limits import (
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,
     MAX_NODES,
+    IntegerRangeError,
     check_data,
     document_text,
 )
@@ -98,8 +99,8 @@ def _parse_json(source: str) -> Any:
         return None
     try:
         check_data(data)
-    except TemplateSyntaxError:
-        return None  # the YAML parser refuses the same data, with a position
+    except IntegerRangeError:
+        return None  # the YAML parser refuses the same integer, with its position
     return data
 
 
