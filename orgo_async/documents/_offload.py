@@ -2,15 +2,17 @@
 
 ruamel's parser is pure Python: a 1 KB template takes a few milliseconds and a document at
 the size limit seconds, all of it holding the event loop. A thread hop costs about 100 µs
-(measured: ``anyio.to_thread.run_sync`` of a no-op, 2 cores), so only inputs whose whole
-work costs a few hops run inline:
+on an idle loop (measured: ``anyio.to_thread.run_sync`` of a no-op, 2 cores), and up to the
+GIL's switch interval (5 ms) on a busy one, when the worker waits for the loop thread to
+let go of the GIL. So inputs whose whole work costs well under a millisecond run inline:
 
 * text up to 256 bytes: JSON that size loads in ~70 µs, YAML in ~1 ms, flow-style YAML
   (the slowest, ~5 µs a byte) in ~1.3 ms;
-* a caller-built mapping of up to 256 nodes: validation costs ~1.1 µs a node.
+* a caller-built mapping of up to 256 nodes: validation costs ~1.1 µs a node;
+* a loaded :class:`Template` whose JSON is up to 16 KiB: only its digest costs, ~15 µs
+  a KiB (14 ms at the size limit). Its size is measured by encoding it (msgspec, ~1 µs).
 
-Everything else goes to a worker thread: every file path, and every loaded
-:class:`Template`, whose digest alone takes up to ~15 ms near the size limit. At most
+Everything else goes to a worker thread, and so does every file path. At most
 :data:`WORKERS` run at once per event loop: the work holds the GIL, so more threads would
 only slow the loop.
 """
@@ -23,17 +25,20 @@ from typing import Any, Final, TypeVar
 
 import anyio
 import anyio.to_thread
+import msgspec
 from anyio.lowlevel import RunVar
 
 from orgo_async.documents.load import source_path
 from orgo_async.documents.schema import Template
 
-__all__ = ["INLINE_BYTES", "INLINE_NODES", "WORKERS", "off_loop"]
+__all__ = ["INLINE_BYTES", "INLINE_NODES", "INLINE_TEMPLATE_BYTES", "WORKERS", "off_loop"]
 
 INLINE_BYTES: Final = 256
 """Document text up to this many bytes (or characters) is handled on the event loop."""
 INLINE_NODES: Final = 256
 """A caller-built mapping of up to this many keys, values and items is handled on the loop."""
+INLINE_TEMPLATE_BYTES: Final = 16 * 1024
+"""A loaded Template whose JSON is up to this many bytes is handled on the loop."""
 WORKERS: Final = 2
 """Worker threads handling documents at once, per event loop."""
 
@@ -56,7 +61,10 @@ async def off_loop(work: Callable[[Any], _T], source: Any) -> _T:
 
 def _tiny(source: Any) -> bool:
     if isinstance(source, Template):
-        return False
+        try:
+            return len(msgspec.json.encode(source)) <= INLINE_TEMPLATE_BYTES
+        except (ValueError, TypeError, UnicodeEncodeError):
+            return True  # built by hand with what JSON cannot hold: refused at once
     if isinstance(source, (str, bytes)):
         # A str naming a file is read from disk: never tiny work.
         return len(source) <= INLINE_BYTES and source_path(source) is None

@@ -241,7 +241,8 @@ async def test_tiny_input_is_read_inline_and_the_rest_in_a_worker_thread() -> No
     assert await off_loop(thread_of, "a: 1\n" * (INLINE_BYTES // 5 + 1)) != here
     assert await off_loop(thread_of, {"a": list(range(300))}) != here
     assert await off_loop(thread_of, "template.yaml") != here  # a path: read from disk
-    assert await off_loop(thread_of, load_template(HEAD)) != here
+    assert await off_loop(thread_of, load_template(HEAD)) == here
+    assert await off_loop(thread_of, load_template(big_yaml(20_000))) != here
 
 
 async def _largest_gap(work: Callable[[], Awaitable[None]]) -> tuple[float, float]:
