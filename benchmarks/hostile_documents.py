@@ -52,9 +52,9 @@ def big_yaml(size: int, name: str = "big") -> str:
 
 
 DOCUMENTS: dict[str, str] = {
-    "merge bomb 339 B": merge_bomb(5, 9),
-    "merge bomb 459 B": merge_bomb(5, 15),
-    "merge bomb 559 B": merge_bomb(5, 20),
+    "merge bomb, 5 levels of 9": merge_bomb(5, 9),
+    "merge bomb, 5 levels of 15": merge_bomb(5, 15),
+    "merge bomb, 5 levels of 20": merge_bomb(5, 20),
     "flat list, 200k nodes": HEAD.format(name="flat") + "x: [" + "1," * 200_000 + "1]\n",
     "nested flow lists, 1 MB": HEAD.format(name="deep")
     + "x: ["
@@ -69,7 +69,7 @@ DOCUMENTS: dict[str, str] = {
     "valid YAML, 2 MB": big_yaml(2_000_000),
 }
 # The event-loop table uses the documents that take long without the bounds but not minutes.
-LOOP_DOCUMENTS = ("merge bomb 339 B", "disk_gb: 5,000 hex digits", "valid YAML, 990 KB")
+LOOP_DOCUMENTS = ("merge bomb, 5 levels of 9", "disk_gb: 5,000 hex digits", "valid YAML, 990 KB")
 
 _CHILD = """
 import json, resource, sys, time
