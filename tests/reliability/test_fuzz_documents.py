@@ -106,7 +106,7 @@ MIB_PER_DOCUMENT = 64
 """Loose: parsing the largest drawn document traces a few MiB at its peak."""
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(yaml_documents())
 def test_hostile_yaml_ends_in_a_result_or_a_template_error(text: str | bytes) -> None:
     """Parse, validate, load and digest end in a result or a TemplateError, within bounds."""
