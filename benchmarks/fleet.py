@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import aiohttp
 import anyio
+import anyio.lowlevel
 import msgspec
 
 from orgo_async import Orgo
@@ -85,12 +86,20 @@ async def run_fleet(url: str, templates: list[Template], concurrency: int) -> Ru
         BuildFleet(orgo, concurrency=concurrency) as fleet,
     ):
         started = time.perf_counter()
-        for template in templates:
-            fleet.submit(template)
-        fleet.close_submissions()
-        async for item in fleet.events():
-            if item.kind == "log":
-                events += 1
+
+        async def count() -> None:
+            nonlocal events
+            async for item in fleet.events():
+                if item.kind == "log":
+                    events += 1
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(count)
+            # Builds start while later submissions are still checked: subscribe first.
+            await anyio.lowlevel.checkpoint()
+            for template in templates:
+                await fleet.submit(template)
+            fleet.close_submissions()
         report = await fleet.wait()
         seconds = time.perf_counter() - started
     if report.totals.ready != len(templates):

@@ -165,7 +165,7 @@ async def build_fleet(
             # submission can produce an event.
             await anyio.lowlevel.checkpoint()
             for template in templates:
-                fleet.submit(template, force=force)
+                await fleet.submit(template, force=force)
             report = await fleet.wait()
             group.cancel_scope.cancel()
     finally:

@@ -1,6 +1,9 @@
 """Template documents in the ``orgo.ai/v1`` format: load, validate, interpolate, digest.
 
-Pure: nothing here awaits or touches the network; only :func:`load_template` reads files.
+Synchronous, and nothing here touches the network; only :func:`load_template` reads files.
+Every document is held to the same bounds (size, nodes at full expansion, depth, 64-bit
+integers), so a hostile one ends in a :class:`~orgo_async.TemplateSyntaxError` quickly. The
+client, the fleet and the emulator run this work off the event loop unless the input is tiny.
 
 ```python
 template = load_template("template.yaml")   # sugar expanded, validated, canonical

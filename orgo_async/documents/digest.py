@@ -14,9 +14,9 @@ from typing import Any, Final
 
 import msgspec
 
+from orgo_async.documents._limits import check_json
 from orgo_async.documents.interpolate import interpolate_document
 from orgo_async.documents.schema import Template
-from orgo_async.errors import TemplateSyntaxError
 
 __all__ = ["DIGEST_EXCLUDED", "build_content", "template_digest"]
 
@@ -40,15 +40,12 @@ def template_digest(template: Template | Mapping[str, Any]) -> str:
 
     Raises:
         TemplateValidationError: a mapping that is not a valid template.
-        TemplateSyntaxError: a ``Template`` built by hand holding text that is not
-            Unicode (a lone surrogate); loaded documents are refused earlier.
+        TemplateSyntaxError: a ``Template`` built by hand holding what JSON cannot write
+            (text that is not Unicode, an integer beyond 64 bits, ``nan`` or ``inf``);
+            loaded documents are refused earlier.
     """
     content = build_content(template)
-    try:
-        encoded = msgspec.json.encode(content, order="sorted")
-    except UnicodeEncodeError as exc:
-        raise TemplateSyntaxError(f"the template holds text that is not Unicode: {exc}") from exc
-    return hashlib.sha256(encoded).hexdigest()
+    return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
 
 
 def build_content(template: Template | Mapping[str, Any]) -> dict[str, Any]:
@@ -57,7 +54,10 @@ def build_content(template: Template | Mapping[str, Any]) -> dict[str, Any]:
         from orgo_async.documents.load import load_template
 
         template = load_template(template)
-    document = interpolate_document(template.to_dict())
+    document = template.to_dict()
+    # A Template built by hand has not been through the loader's checks.
+    check_json(document)
+    document = interpolate_document(document)
     content = {k: v for k, v in document.items() if k not in DIGEST_EXCLUDED}
     _fill_defaults(content)
     canonical: dict[str, Any] = _canonical(content)

@@ -11,6 +11,9 @@ How a source is read:
 * anything else (a mapping, or what :func:`parse_document` returned) is parsed data.
 
 Text that is a JSON object is decoded as JSON; everything else goes through ruamel.yaml.
+Every document is held to the bounds of :mod:`orgo_async.documents._limits` (size, nodes,
+depth, 64-bit integers) before anything is built from it, so a hostile one ends in a
+:class:`~orgo_async.errors.TemplateSyntaxError` in bounded time and memory.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, TypeAlias
 
 import msgspec
-from ruamel.yaml import YAML
-from ruamel.yaml.composer import MaxDepthExceededError
-from ruamel.yaml.constructor import ConstructorError, SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode
-from ruamel.yaml.reader import Reader, ReaderError
 
+from orgo_async.documents._limits import (
+    MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
+    MAX_NODES,
+    IntegerRangeError,
+    check_data,
+    document_text,
+)
+from orgo_async.documents._yaml import load_yaml
 from orgo_async.documents.schema import Template
 from orgo_async.documents.validate import check_document
 from orgo_async.errors import TemplateError, TemplateSyntaxError, TemplateValidationError
@@ -35,6 +41,7 @@ from orgo_async.models import ValidationIssue
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_DOCUMENT_BYTES",
     "MAX_NODES",
     "TemplateSource",
     "load_template",
@@ -46,69 +53,9 @@ __all__ = [
 TemplateSource: TypeAlias = str | bytes | os.PathLike[str] | Mapping[str, Any] | Template
 """Anything :func:`load_template` accepts."""
 
-MAX_NODES: Final = 100_000
-"""Values a document may expand to; aliases count each time they are used (alias bombs)."""
-MAX_DEPTH: Final = 64
-"""How deeply lists and mappings may nest."""
-
 _PATH_SUFFIXES = (".yaml", ".yml", ".json")
 # Outside strings JSON has no quotes, so this finds every string; group 1 marks object keys.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class _StrictConstructor(SafeConstructor):
-    """ruamel's safe constructor limited to JSON's types: null, bool, int, float, str, seq, map.
-
-    Timestamps stay the text they were written as; sets, binary, ordered maps and any
-    other tag are refused with their position.
-    """
-
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        return self.construct_scalar(node)
-
-    def refuse(self, node: Any) -> Any:
-        raise ConstructorError(
-            None, None, f"the YAML tag {node.tag!r} is not allowed in a template", node.start_mark
-        )
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, MappingNode):
-            for key_node, _ in node.value:
-                if not isinstance(key_node, ScalarNode):
-                    raise ConstructorError(
-                        None, None, "mapping keys must be plain scalars", key_node.start_mark
-                    )
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictConstructor.add_constructor(
-    "tag:yaml.org,2002:timestamp", _StrictConstructor.construct_yaml_timestamp
-)
-for _tag in ("binary", "omap", "pairs", "set"):
-    _StrictConstructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _StrictConstructor.refuse)
-_StrictConstructor.add_constructor(None, _StrictConstructor.refuse)
-
-
-class _JSONCompatibleReader(Reader):
-    """A reader that also lets through DEL and C1 controls (U+007F-U+009F).
-
-    JSON allows them unescaped inside strings (msgspec writes them that way), and YAML 1.2
-    accepts JSON text, so a JSON document must not be refused for containing them.
-    """
-
-    _printable_ascii = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x80)])
-    # ruamel declares this as its lazily compiled pattern; a compiled one serves the same calls.
-    NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x9f\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # type: ignore[assignment]
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="safe")
-    yaml.Reader = _JSONCompatibleReader
-    yaml.Constructor = _StrictConstructor
-    # Stop the recursive composer early; _check_data then applies the exact limit.
-    yaml.max_depth = MAX_DEPTH + 2
-    return yaml
 
 
 def parse_document(source: str | bytes) -> Any:
@@ -116,56 +63,29 @@ def parse_document(source: str | bytes) -> Any:
 
     Raises:
         TemplateSyntaxError: malformed YAML, a forbidden tag, a duplicate key, more than
-            one document, an empty document, a lone surrogate, or one too large or deeply
-            nested.
+            one document, an empty document, a lone surrogate, an integer beyond 64 bits,
+            text over the size limit, or one too deeply nested or expanding too far.
         TemplateError: ``source`` is neither text nor bytes.
     """
-    if isinstance(source, bytes):
-        try:
-            source = source.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise TemplateSyntaxError(f"the document is not UTF-8: {exc.reason}") from exc
-    if not isinstance(source, str):
+    if not isinstance(source, (str, bytes)):
         raise TemplateError(f"cannot parse a document from {type(source).__name__}")
-    data = _parse_json(source)
-    if data is not None:
-        _check_data(data)
-        return data
-    try:
-        data = _yaml().load(source)
-    except MaxDepthExceededError as exc:
-        raise TemplateSyntaxError(
-            f"the document nests deeper than {MAX_DEPTH} levels",
-            line=exc.problem_mark.line + 1,
-            column=exc.problem_mark.column + 1,
-        ) from exc
-    except MarkedYAMLError as exc:
-        raise _syntax_error(exc) from exc
-    except ReaderError as exc:
-        # Control characters are refused before parsing, by offset rather than mark.
-        offset = int(exc.position)
-        char = exc.character
-        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-        raise TemplateSyntaxError(
-            f"the character {shown} is not allowed in YAML",
-            line=source.count("\n", 0, offset) + 1,
-            column=offset - source.rfind("\n", 0, offset),
-        ) from exc
-    except YAMLError as exc:
-        raise TemplateSyntaxError(f"invalid YAML: {exc}") from exc
-    except RecursionError as exc:
-        raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels") from exc
+    text = document_text(source)
+    data = _parse_json(text)
     if data is None:
-        raise TemplateSyntaxError("the document is empty", line=1, column=1)
-    _check_data(data)
+        data = load_yaml(text)
+        if data is None:
+            raise TemplateSyntaxError("the document is empty", line=1, column=1)
+    check_data(data)
     return data
 
 
 def _parse_json(source: str) -> Any:
-    """Decode JSON text exactly as JSON (msgspec); None when it is not JSON or repeats a key.
+    """Decode JSON text exactly as JSON (msgspec); None when the YAML parser should read it.
 
     YAML 1.2 reads JSON too, but folds a NEL (U+0085) inside strings into a space, and is
-    far slower; documents sent as JSON (the client's canonical form) take this path.
+    far slower; documents sent as JSON (the client's canonical form) take this path. A
+    repeated key or an integer beyond 64 bits is left to the YAML parser, which reports
+    it with its line and column.
     """
     if not source.lstrip().startswith("{"):
         return None
@@ -173,10 +93,15 @@ def _parse_json(source: str) -> Any:
         data = msgspec.json.decode(source)
     except (msgspec.DecodeError, RecursionError):
         return None
-    # A JSON object may repeat a key and msgspec keeps the last; count the keys written and
-    # let the YAML parser report a repeat with its position.
+    # A JSON object may repeat a key and msgspec keeps the last; count the keys written.
     written = sum(1 for match in _JSON_STRING.finditer(source) if match[1])
-    return data if written == _count_keys(data) else None
+    if written != _count_keys(data):
+        return None
+    try:
+        check_data(data)
+    except IntegerRangeError:
+        return None  # the YAML parser refuses the same integer, with its position
+    return data
 
 
 def _count_keys(data: Any) -> int:
@@ -189,54 +114,6 @@ def _count_keys(data: Any) -> int:
         elif isinstance(value, list):
             stack.extend(value)
     return count
-
-
-def _syntax_error(exc: MarkedYAMLError) -> TemplateSyntaxError:
-    mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or exc.context or "invalid YAML"
-    if exc.context and exc.problem and "duplicate key" not in exc.problem:
-        problem = f"{exc.context}, {exc.problem}"
-    problem = " ".join(str(problem).split())
-    if mark is None:
-        return TemplateSyntaxError(problem)
-    return TemplateSyntaxError(problem, line=mark.line + 1, column=mark.column + 1)
-
-
-def _check_data(data: Any) -> None:
-    """Refuse data too large, too deeply nested, or holding text UTF-8 cannot encode."""
-    # An explicit stack: the walk itself must not recurse on hostile input.
-    budget = MAX_NODES
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        budget -= 1
-        if budget < 0:
-            raise TemplateSyntaxError(f"the document expands to more than {MAX_NODES} values")
-        if isinstance(value, str):
-            _check_text(value)
-        elif isinstance(value, (Mapping, list, tuple)):
-            if depth >= MAX_DEPTH:
-                raise TemplateSyntaxError(f"the document nests deeper than {MAX_DEPTH} levels")
-            if isinstance(value, Mapping):
-                for key in value:
-                    if isinstance(key, str):
-                        _check_text(key)
-                items: Any = value.values()
-            else:
-                items = value
-            stack.extend((item, depth + 1) for item in items)
-
-
-def _check_text(text: str) -> None:
-    # An escape such as "\ud800" yields a lone surrogate; it would pass validation and then
-    # fail, untyped, wherever the document is encoded (the digest, a publish request).
-    if not text.isascii():
-        match = _SURROGATE.search(text)
-        if match is not None:
-            raise TemplateSyntaxError(
-                f"the document holds a lone surrogate (U+{ord(match[0]):04X}),"
-                " which is not Unicode text"
-            )
 
 
 def _plain(value: Any) -> Any:
@@ -261,16 +138,30 @@ def source_path(source: object) -> str | None:
     return None
 
 
+def read_file(path: str) -> bytes:
+    """Read a document file, refusing one over the size limit without reading all of it.
+
+    Raises:
+        TemplateError: the file cannot be read.
+        TemplateSyntaxError: the file is larger than :data:`MAX_DOCUMENT_BYTES`.
+    """
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise TemplateError(f"cannot read template file {path!r}: {exc.strerror}") from exc
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise TemplateSyntaxError(
+            f"the template file {path!r} is over {MAX_DOCUMENT_BYTES:,} bytes, the most read"
+        )
+    return data
+
+
 def read_source(source: str | bytes | os.PathLike[str]) -> Any:
     """Parse a document from text, bytes or a file path (see the module docs for the rule)."""
     path = source_path(source)
     if path is not None:
-        try:
-            with open(path, "rb") as file:
-                text = file.read()
-        except OSError as exc:
-            raise TemplateError(f"cannot read template file {path!r}: {exc.strerror}") from exc
-        return parse_document(text)
+        return parse_document(read_file(path))
     if isinstance(source, (str, bytes)):
         return parse_document(source)
     raise TemplateError(f"cannot read a template from {type(source).__name__}")
@@ -281,7 +172,7 @@ def _data_of(source: Any) -> Any:
         return read_source(source)
     # Anything else is data a caller already parsed; a list or a scalar is then reported
     # as a `type` issue at the top level rather than refused outright.
-    _check_data(source)
+    check_data(source)
     # Always copy: a dict may hold tuples or other mappings deeper down, and the validator
     # and msgspec only take lists and dicts there.
     return _plain(source)

@@ -1,7 +1,9 @@
 """The emulator's only door to :mod:`orgo_async.documents`: parse, normalize, digest.
 
 Keeping every call into the document layer here means the emulator and the client
-share one definition of the ``orgo.ai/v1`` format, sugar and digest.
+share one definition of the ``orgo.ai/v1`` format, sugar, digest, bounds and BOM rule.
+Request handlers use the ``*_off_loop`` forms, which parse anything but a tiny body in a
+worker thread, so a large or hostile document never holds the server's event loop.
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from orgo_async.documents import load_template, parse_document, template_digest
+from orgo_async.documents._offload import off_loop
 from orgo_async.errors import TemplateValidationError
 from orgo_async.models import ValidationIssue
 
-__all__ = ["NormalizedTemplate", "interpolated_document", "normalize", "parse_body"]
+__all__ = [
+    "NormalizedTemplate",
+    "interpolated_document",
+    "normalize",
+    "normalize_off_loop",
+    "parse_body",
+    "parse_body_off_loop",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,16 @@ def parse_body(body: bytes) -> Any:
         TemplateSyntaxError: the body is not one well-formed YAML/JSON document.
     """
     return parse_document(body)
+
+
+async def parse_body_off_loop(body: bytes) -> Any:
+    """:func:`parse_body`, in a worker thread unless the body is tiny."""
+    return await off_loop(parse_body, body)
+
+
+async def normalize_off_loop(data: Any) -> NormalizedTemplate:
+    """:func:`normalize`, in a worker thread unless the data is tiny."""
+    return await off_loop(normalize, data)
 
 
 def normalize(data: Any) -> NormalizedTemplate:

@@ -11,7 +11,11 @@ from aiohttp import web
 from orgo_async.emulator import policy
 from orgo_async.emulator.app_keys import STATE
 from orgo_async.emulator.builds import CapacityReached
-from orgo_async.emulator.documents import NormalizedTemplate, normalize, parse_body
+from orgo_async.emulator.documents import (
+    NormalizedTemplate,
+    normalize_off_loop,
+    parse_body_off_loop,
+)
 from orgo_async.emulator.registry import TemplateEntry
 from orgo_async.emulator.responses import (
     ApiError,
@@ -116,13 +120,13 @@ async def validate(request: web.Request) -> web.Response:
     """``POST /templates/validate``: 200 with the normalized document or every problem."""
     body = await _nonempty_body(request)
     try:
-        data = parse_body(body)
+        data = await parse_body_off_loop(body)
     except TemplateSyntaxError as exc:
         issue = ValidationIssue(field="", code="syntax", message=str(exc))
         return json_response(ValidationResult(ok=False, errors=[issue]))
     _, document, _ = _unwrap(data)
     try:
-        normalized = normalize(document)
+        normalized = await normalize_off_loop(document)
     except (TemplateValidationError, TemplateSyntaxError) as exc:
         return json_response(ValidationResult(ok=False, errors=_issues(exc)))
     return json_response(ValidationResult(ok=True, template=normalized.document))
@@ -135,12 +139,12 @@ async def publish(request: web.Request) -> web.Response:
     force = query_bool(request, "force")
     body = await _nonempty_body(request)
     try:
-        data = parse_body(body)
+        data = await parse_body_off_loop(body)
     except TemplateSyntaxError as exc:
         raise ApiError(400, str(exc), extra={"line": exc.line, "column": exc.column}) from exc
     namespace, document, claimed = _unwrap(data)
     try:
-        normalized = normalize(document)
+        normalized = await normalize_off_loop(document)
     except (TemplateValidationError, TemplateSyntaxError) as exc:
         raise ApiError(422, "the template failed validation", errors=_issues(exc)) from exc
     ref = _publish_ref(namespace, normalized, claimed)

@@ -11,7 +11,6 @@ import anyio
 from anyio.abc import TaskGroup
 
 from orgo_async._client import Orgo
-from orgo_async.documents import template_digest
 from orgo_async.errors import ConfigurationError
 from orgo_async.fleet.digests import DigestBoard
 from orgo_async.fleet.errors import FleetClosedError, RefConflictError
@@ -20,7 +19,7 @@ from orgo_async.fleet.hub import DEFAULT_CONSUMER_TIMEOUT, EventHub
 from orgo_async.fleet.job import BuildHandle, BuildJob
 from orgo_async.fleet.report import BuildOutcome, FleetEvent, FleetReport
 from orgo_async.fleet.runner import BuildRunner
-from orgo_async.fleet.submission import SubmitSource, read_submission
+from orgo_async.fleet.submission import SubmitSource, take_submission
 
 __all__ = ["DEFAULT_CONSUMER_TIMEOUT", "DEFAULT_EVENT_BUFFER", "BuildFleet"]
 
@@ -33,9 +32,10 @@ _Self = TypeVar("_Self", bound="BuildFleet")
 class BuildFleet:
     """Build many templates concurrently: ``async with BuildFleet(orgo) as fleet``.
 
-    ``submit`` queues a build and returns its :class:`BuildHandle` at once; at most
-    ``concurrency`` builds are in flight, each in a task of the fleet's own task group
-    (opened on entry, closed on exit), however many are queued. Leaving the block
+    ``await submit(...)`` checks a document (off the event loop), queues its build and
+    returns its :class:`BuildHandle`; at most ``concurrency`` builds are in flight, each
+    in a task of the fleet's own task group (opened on entry, closed on exit), however
+    many are queued. Leaving the block
     normally waits for every build, like a task group; leaving it with an error (or
     being cancelled) cancels every build, on the server too when ``cancel_on_exit``.
 
@@ -109,8 +109,8 @@ class BuildFleet:
             raise FleetClosedError("a BuildFleet can be entered only once")
         self._entered = True
         self._limiter = anyio.CapacityLimiter(self._concurrency)
-        # Submissions need no await, so they go through an unbounded stream of jobs
-        # (data, not tasks); tasks are only ever started when a slot is free.
+        # Queuing a checked submission needs no await, so jobs go through an unbounded
+        # stream (data, not tasks); tasks are only ever started when a slot is free.
         self._intake_send, self._intake = anyio.create_memory_object_stream[BuildJob](math.inf)
         self._ready_send, self._ready = anyio.create_memory_object_stream[BuildJob](math.inf)
         self._finished = anyio.Event()
@@ -170,34 +170,36 @@ class BuildFleet:
 
     # --- submitting ---------------------------------------------------------------
 
-    def submit(
+    async def submit(
         self, source: SubmitSource, *, publish: bool = True, force: bool = False
     ) -> BuildHandle:
-        """Queue a build and return its handle at once.
+        """Check ``source``, queue its build and return its handle: ``await fleet.submit(...)``.
 
         ``source`` is a ref (``TemplateRef`` or a string that parses as one), built as
         it is, or a document (``Template``, path, YAML/JSON text or mapping), which is
-        validated here, then published (unless ``publish=False``; ``force`` republishes
-        a changed version) and built. A ref already in the fleet returns its handle.
+        read and validated here, off the event loop unless it is tiny, then published
+        (unless ``publish=False``; ``force`` republishes a changed version) and built. A
+        ref already in the fleet returns its handle. The await lasts as long as reading
+        the document; the build itself runs in the fleet.
 
         Raises:
             InvalidRefError: a ref that does not parse.
             TemplateSyntaxError, TemplateValidationError: an invalid document; nothing queued.
+            TemplateError: a path that cannot be read; nothing queued.
             RefConflictError: the ref is already in the fleet with different content.
             FleetClosedError: the fleet takes no more submissions.
         """
-        if not self._accepting:
-            state = "not entered" if not self._entered else "closed to new builds"
-            raise FleetClosedError(f"the fleet is {state}")
-        submission = read_submission(source)
+        self._check_accepting()
+        submission = await take_submission(source)
+        # Submissions may have closed while the document was read.
+        self._check_accepting()
         name = str(submission.ref)
         existing = self._jobs.get(name)
         if existing is not None:
-            if submission.template is not None and existing.template is not None:
+            if submission.digest is not None and existing.template is not None:
                 first = existing.document_digest()
-                now = template_digest(submission.template)
-                if first != now:
-                    raise RefConflictError(name, digest=first, other_digest=now)
+                if first != submission.digest:
+                    raise RefConflictError(name, digest=first, other_digest=submission.digest)
             self._submitted += 1
             return self._handles[name]
         job = BuildJob(
@@ -209,10 +211,11 @@ class BuildFleet:
             submitted_at=anyio.current_time(),
             event_buffer=self._event_buffer,
             consumer_timeout=self._consumer_timeout,
+            _document_digest=submission.digest,
         )
         if job.template is not None and not publish:
             # Nothing to publish, so no server digest before the start: group twins by ours.
-            job.digest = job.document_digest()
+            job.digest = submission.digest
         handle = BuildHandle(job, self._cancel_job)
         self._jobs[name] = job
         self._handles[name] = handle
@@ -220,6 +223,11 @@ class BuildFleet:
         self._outstanding += 1
         self._intake_send.send_nowait(job)
         return handle
+
+    def _check_accepting(self) -> None:
+        if not self._accepting:
+            state = "not entered" if not self._entered else "closed to new builds"
+            raise FleetClosedError(f"the fleet is {state}")
 
     def close_submissions(self) -> None:
         """Take no more submissions; queued builds go on. :meth:`events` can then end."""

@@ -120,9 +120,9 @@ async def test_mixed_fleet_report_and_events_line_by_line() -> None:
         await orgo.templates.publish(doc("prebuilt"))
         async with BuildFleet(orgo, concurrency=3) as fleet:
             for n in range(4):
-                fleet.submit(doc(f"ok-{n}"))
-            fleet.submit(doc("broken", steps=["exit 1"]))
-            fleet.submit("default/prebuilt@1.0.0")
+                await fleet.submit(doc(f"ok-{n}"))
+            await fleet.submit(doc("broken", steps=["exit 1"]))
+            await fleet.submit("default/prebuilt@1.0.0")
             items, report = await run_fleet(fleet)
 
         ok_refs = [f"default/ok-{n}@1.0.0" for n in range(4)]
@@ -162,9 +162,9 @@ async def test_same_ref_twice_builds_once_and_shares_the_handle() -> None:
     """Submitting a ref again returns the first handle: one build, one outcome."""
     async with run_emulator() as url, client(url) as orgo:
         async with BuildFleet(orgo) as fleet:
-            first = fleet.submit(doc("twice"))
-            again = fleet.submit(doc("twice"))
-            by_text = fleet.submit("default/twice@1.0.0")
+            first = await fleet.submit(doc("twice"))
+            again = await fleet.submit(doc("twice"))
+            by_text = await fleet.submit("default/twice@1.0.0")
             report = await fleet.wait()
         assert first is again is by_text
         assert await again.wait() == report.builds["default/twice@1.0.0"]
@@ -179,8 +179,8 @@ async def test_identical_documents_build_once_and_the_rest_reuse() -> None:
     """Refs sharing a digest never build in parallel: one real build, the others reused."""
     async with run_emulator(build_time=0.2) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=8) as fleet:
-            handles = [fleet.submit(doc("twin", f"1.0.{n}")) for n in range(6)]
-            fleet.submit(doc("other"))
+            handles = [await fleet.submit(doc("twin", f"1.0.{n}")) for n in range(6)]
+            await fleet.submit(doc("other"))
             items, report = await run_fleet(fleet)
 
         outcomes = [await handle.wait() for handle in handles]
@@ -207,9 +207,9 @@ async def test_same_ref_with_other_content_raises_conflict() -> None:
     """A second document at a ref already in the fleet, with other content, is refused."""
     async with run_emulator() as url, client(url) as orgo:
         async with BuildFleet(orgo) as fleet:
-            fleet.submit(doc("clash"))
+            await fleet.submit(doc("clash"))
             with pytest.raises(RefConflictError) as caught:
-                fleet.submit(doc("clash", steps=["echo changed"]))
+                await fleet.submit(doc("clash", steps=["echo changed"]))
             report = await fleet.wait()
         assert caught.value.ref == "default/clash@1.0.0"
         assert caught.value.digest == report.builds["default/clash@1.0.0"].digest
@@ -221,8 +221,8 @@ async def test_publish_false_and_unknown_refs() -> None:
     async with run_emulator() as url, client(url) as orgo:
         await orgo.templates.publish(doc("already"))
         async with BuildFleet(orgo) as fleet:
-            known = fleet.submit(doc("already"), publish=False)
-            missing = fleet.submit("default/missing@9.9.9")
+            known = await fleet.submit(doc("already"), publish=False)
+            missing = await fleet.submit("default/missing@9.9.9")
             report = await fleet.wait()
         assert (await known.wait()).status == "ready"
         assert (await missing.wait()).error_type == "NotFoundError"
@@ -245,7 +245,7 @@ async def test_changed_content_at_a_published_ref(
     async with run_emulator() as url, client(url) as orgo:
         await orgo.templates.publish(doc("moving"))
         async with BuildFleet(orgo) as fleet:
-            handle = fleet.submit(doc("moving", steps=["echo v2"]), force=force)
+            handle = await fleet.submit(doc("moving", steps=["echo v2"]), force=force)
             await fleet.wait()
         outcome = await handle.wait()
         assert (outcome.status, outcome.error_type) == (status, error_type)
@@ -257,7 +257,7 @@ async def test_twins_of_a_failing_build_build_one_after_another() -> None:
     async with run_emulator(build_time=0.1, log_lines=5) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=3) as fleet:
             for n in range(3):
-                fleet.submit(doc("cursed", f"1.0.{n}", steps=["exit 3"]))
+                await fleet.submit(doc("cursed", f"1.0.{n}", steps=["exit 3"]))
             items, report = await run_fleet(fleet)
         assert report.totals.failed == 3
         assert (await emulator_stats(url))["outcomes"] == {"failed": 3}
@@ -277,7 +277,7 @@ async def test_invalid_document_raises_at_submit_and_queues_nothing() -> None:
     async with run_emulator() as url, client(url) as orgo:
         async with BuildFleet(orgo) as fleet:
             with pytest.raises(TemplateValidationError):
-                fleet.submit({"api_version": "orgo.ai/v1", "template": {"name": "Bad Name"}})
+                await fleet.submit({"api_version": "orgo.ai/v1", "template": {"name": "Bad Name"}})
             report = await fleet.wait()
         assert report.builds == {}
         assert report.totals.submitted == 0
@@ -289,20 +289,20 @@ async def test_submit_after_wait_raises_fleet_closed() -> None:
     """Once wait() was called the fleet takes no more submissions."""
     async with run_emulator() as url, client(url) as orgo:
         async with BuildFleet(orgo) as fleet:
-            fleet.submit(doc("only"))
+            await fleet.submit(doc("only"))
             assert (await fleet.wait()).ok
             with pytest.raises(FleetClosedError):
-                fleet.submit(doc("late"))
+                await fleet.submit(doc("late"))
         with pytest.raises(FleetClosedError):
-            BuildFleet(orgo).submit(doc("never-entered"))
+            await BuildFleet(orgo).submit(doc("never-entered"))
 
 
 async def test_handle_events_follow_one_build() -> None:
     """A handle's events are that build's items only, ending on its terminal item."""
     async with run_emulator(log_lines=5) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=2) as fleet:
-            fleet.submit(doc("noise"))
-            handle = fleet.submit(doc("watched"))
+            await fleet.submit(doc("noise"))
+            handle = await fleet.submit(doc("watched"))
             items = [item async for item in handle.events()]
             report = await fleet.wait()
             # After the end, a handle's events are just its terminal item.
@@ -318,7 +318,7 @@ async def test_block_exit_waits_for_every_build() -> None:
     """Leaving the block normally waits for the builds, like a task group."""
     async with run_emulator(build_time=0.05) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=4) as fleet:
-            handles = [fleet.submit(doc(f"exit-{n}")) for n in range(6)]
+            handles = [await fleet.submit(doc(f"exit-{n}")) for n in range(6)]
         assert all(handle.done() for handle in handles)
         assert fleet.report().ok
         assert fleet.report().totals.ready == 6
@@ -343,7 +343,7 @@ async def test_many_submissions_never_exceed_concurrency() -> None:
             tg.start_soon(watch, fleet)
             await anyio.wait_all_tasks_blocked()
             for n in range(200):
-                fleet.submit(doc(f"many-{n}"))
+                await fleet.submit(doc(f"many-{n}"))
             report = await fleet.wait()
         assert report.totals.ready == 200
         assert 1 <= peak_building <= 3

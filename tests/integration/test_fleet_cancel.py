@@ -37,11 +37,11 @@ async def test_fail_fast_cancels_the_rest() -> None:
     """With fail_fast the first failure cancels queued and running builds; none is left building."""
     async with run_emulator(build_time=1.0, log_lines=4) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=3, fail_fast=True) as fleet:
-            broken = fleet.submit(doc("broken", steps=["exit 1"]))
-            slow = [fleet.submit(doc(f"slow-{n}")) for n in range(5)]
+            broken = await fleet.submit(doc("broken", steps=["exit 1"]))
+            slow = [await fleet.submit(doc(f"slow-{n}")) for n in range(5)]
             items, report = await run_fleet(fleet)
             with pytest.raises(FleetClosedError):
-                fleet.submit(doc("too-late"))
+                await fleet.submit(doc("too-late"))
 
         assert (await broken.wait()).status == "failed"
         assert {(await h.wait()).status for h in slow} == {"cancelled"}
@@ -65,7 +65,7 @@ async def test_cancel_mid_way_leaves_nothing_building() -> None:
     """fleet.cancel() while builds run cancels them on the server and reports them cancelled."""
     async with run_emulator(build_time=5.0, log_lines=50) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=2) as fleet:
-            handles = [fleet.submit(doc(f"long-{n}")) for n in range(4)]
+            handles = [await fleet.submit(doc(f"long-{n}")) for n in range(4)]
             async for item in fleet.events():
                 if item.kind == "log":
                     break
@@ -84,7 +84,7 @@ async def test_leaving_the_block_with_an_error_cancels_on_the_server() -> None:
 
         async def fail_inside() -> None:
             async with fleet:
-                handles.extend(fleet.submit(doc(f"doomed-{n}")) for n in range(3))
+                handles.extend([await fleet.submit(doc(f"doomed-{n}")) for n in range(3)])
                 async for item in fleet.events():
                     if item.kind == "log":
                         break
@@ -106,7 +106,7 @@ async def test_outer_cancellation_cancels_on_the_server() -> None:
         with anyio.move_on_after(0.3) as scope:
             async with BuildFleet(orgo, concurrency=2) as fleet:
                 for n in range(3):
-                    fleet.submit(doc(f"outer-{n}"))
+                    await fleet.submit(doc(f"outer-{n}"))
         assert scope.cancelled_caught
         assert fleet.report().totals.cancelled == 3
         assert await nothing_building(url)
@@ -119,7 +119,7 @@ async def test_cancel_on_exit_false_leaves_server_builds_running() -> None:
 
         async def fail_inside() -> None:
             async with fleet:
-                fleet.submit(doc("keeps-going"))
+                await fleet.submit(doc("keeps-going"))
                 async for item in fleet.events():
                     if item.kind == "building":
                         break
@@ -136,7 +136,7 @@ async def test_build_timeout_cancels_on_the_server_and_reports_timeout() -> None
     """A build running past build_timeout is cancelled on the server and ends timeout."""
     async with run_emulator(build_time=5.0, log_lines=50) as url, client(url) as orgo:
         async with BuildFleet(orgo, build_timeout=0.2) as fleet:
-            slow = fleet.submit(doc("too-slow"))
+            slow = await fleet.submit(doc("too-slow"))
             report = await fleet.wait()
         outcome = await slow.wait()
         assert outcome.status == "timeout"
@@ -149,13 +149,13 @@ async def test_handle_cancel_ends_one_build_and_its_twins_go_on() -> None:
     """Cancelling the build holding a digest lets its parked twin build instead."""
     async with run_emulator(build_time=0.5, log_lines=10) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=4) as fleet:
-            first = fleet.submit(doc("shared", "1.0.0"))
-            other = fleet.submit(doc("unrelated"))
+            first = await fleet.submit(doc("shared", "1.0.0"))
+            other = await fleet.submit(doc("unrelated"))
             twin = None
             async for item in first.events():
                 if item.kind == "building":
                     # `first` holds the digest now, so its twin is parked behind it.
-                    twin = fleet.submit(doc("shared", "2.0.0"))
+                    twin = await fleet.submit(doc("shared", "2.0.0"))
                 elif item.kind == "log" and twin is not None and twin.state == "waiting":
                     first.cancel()
             report = await fleet.wait()
@@ -175,10 +175,10 @@ async def test_cancel_after_an_error_exit_with_a_parked_twin() -> None:
         async def fail_inside() -> None:
             nonlocal twin
             async with fleet:
-                first = fleet.submit(doc("parked", "1.0.0"))
+                first = await fleet.submit(doc("parked", "1.0.0"))
                 async for item in first.events():
                     if item.kind == "building":
-                        twin = fleet.submit(doc("parked", "2.0.0"))
+                        twin = await fleet.submit(doc("parked", "2.0.0"))
                     elif item.kind == "log" and twin is not None and twin.state == "waiting":
                         break
                 raise RuntimeError("leave")
@@ -201,7 +201,7 @@ def test_runs_under_plain_asyncio_run() -> None:
             Orgo(EMULATOR_API_KEY, url) as orgo,
             BuildFleet(orgo) as fleet,
         ):
-            fleet.submit(doc("plain"))
+            await fleet.submit(doc("plain"))
             return (await fleet.wait()).builds["default/plain@1.0.0"].status
 
     assert asyncio.run(main()) == "ready"
@@ -223,7 +223,7 @@ async def test_runs_inside_asyncio_taskgroup() -> None:
                 tg.create_task(watch(fleet))
                 await asyncio.sleep(0)
                 for n in range(3):
-                    fleet.submit(doc(f"tg-{n}"))
+                    await fleet.submit(doc(f"tg-{n}"))
                 report = await fleet.wait()
             assert report.totals.ready == 3
             assert seen.count("ready") == 3

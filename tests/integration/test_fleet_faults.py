@@ -27,7 +27,7 @@ async def test_capacity_429s_pause_the_fleet_and_every_build_finishes() -> None:
     async with run_emulator(capacity=2, build_time=0.1, log_lines=4) as url, client(url) as orgo:
         async with BuildFleet(orgo, concurrency=8) as fleet:
             for n in range(8):
-                fleet.submit(doc(f"cap-{n}"))
+                await fleet.submit(doc(f"cap-{n}"))
             items, report = await run_fleet(fleet)
 
         assert report.ok
@@ -48,7 +48,7 @@ async def test_server_errors_on_start_are_retried_up_to_the_client_limit() -> No
     async with run_emulator() as url, client(url) as orgo:
         await emulator_control(url, "inject", {"route": BUILD_ROUTE, "status": 503, "count": 2})
         async with BuildFleet(orgo) as fleet:
-            handle = fleet.submit(doc("flaky"))
+            handle = await fleet.submit(doc("flaky"))
             report = await fleet.wait()
         outcome = await handle.wait()
         assert outcome.status == "ready"
@@ -63,8 +63,8 @@ async def test_server_errors_past_the_limit_fail_only_that_build() -> None:
             await emulator_control(
                 url, "inject", {"route": BUILD_ROUTE, "status": 500, "count": orgo.max_retries + 1}
             )
-            doomed = fleet.submit(doc("doomed"))
-            survivor = fleet.submit(doc("survivor"))
+            doomed = await fleet.submit(doc("doomed"))
+            survivor = await fleet.submit(doc("survivor"))
             report = await fleet.wait()
         assert (await doomed.wait()).status == "failed"
         assert (await doomed.wait()).error_type == "InternalServerError"
@@ -81,7 +81,7 @@ async def test_random_faults_everywhere_still_end_every_build_once() -> None:
     ):
         async with BuildFleet(orgo, concurrency=4) as fleet:
             for n in range(10):
-                fleet.submit(doc(f"chaos-{n}"))
+                await fleet.submit(doc(f"chaos-{n}"))
             items, report = await run_fleet(fleet)
         await emulator_clear_faults(url)
         assert report.totals.builds == 10
@@ -104,7 +104,7 @@ async def test_cut_log_streams_resume_without_losing_or_repeating_lines(after: i
         await emulator_control(url, "streams/cut", {"after": after, "count": 3})
         async with BuildFleet(orgo, concurrency=3) as fleet:
             for n in range(3):
-                fleet.submit(doc(f"cut-{n}"))
+                await fleet.submit(doc(f"cut-{n}"))
             items, report = await run_fleet(fleet)
         assert report.ok
         assert (await emulator_stats(url))["streams"]["cut"] == 3

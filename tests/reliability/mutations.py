@@ -31,7 +31,9 @@ _KEYS = st.sampled_from(
 _SCALARS = (
     st.none()
     | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
+    # Integers beyond 64 bits are refused outright (TemplateSyntaxError), not reported as
+    # issues; test_hostile_documents.py fuzzes them.
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20)
     | st.sampled_from(["${var.x}", "${env.HOME}", "$${x}", "${", "../../etc", "4gb", "x@1.0.0"])

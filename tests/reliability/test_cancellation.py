@@ -125,7 +125,7 @@ async def test_a_cancel_after_the_build_ended_reports_how_it_really_ended() -> N
         Orgo(EMULATOR_API_KEY, url, retry=no_wait_retries()) as orgo,
         BuildFleet(orgo) as fleet,
     ):
-        handle = fleet.submit(_documents(6000, 1)[0])
+        handle = await fleet.submit(_documents(6000, 1)[0])
         async with aclosing(handle.events()) as items:
             async for item in items:
                 if item.kind == "building":
@@ -150,7 +150,9 @@ async def test_a_fleet_cancelled_at_any_moment_leaves_nothing_running(emulator: 
                 async with Orgo(EMULATOR_API_KEY, emulator, retry=no_wait_retries()) as orgo:
                     connector = _connector(orgo)
                     async with BuildFleet(orgo, concurrency=3) as fleet:
-                        handles = [fleet.submit(doc) for doc in _documents(iteration, FLEET_SIZE)]
+                        handles = [
+                            await fleet.submit(doc) for doc in _documents(iteration, FLEET_SIZE)
+                        ]
             assert connector.closed, f"iteration {iteration}, delay {delay:.3f}"
             assert await _building(control, emulator) == 0, f"iteration {iteration}, {delay:.3f}"
             outcomes.update(h.outcome.status for h in handles if h.outcome is not None)
@@ -173,7 +175,7 @@ async def test_fleet_cancel_at_any_moment_cancels_on_the_server(emulator: str) -
             delay = rng.uniform(0.0, BUILD_TIME * 2)
             async with BuildFleet(orgo, concurrency=4) as fleet:
                 for doc in _documents(1000 + iteration, FLEET_SIZE):
-                    fleet.submit(doc)
+                    await fleet.submit(doc)
                 await anyio.sleep(delay)
                 fleet.cancel()
                 report = await fleet.wait()

@@ -1,15 +1,19 @@
-"""Fuzzing documents from the reference examples: mutated data and mutated YAML text.
+"""Fuzzing documents from the reference examples, and YAML built from hostile features.
 
 tests/unit/documents/test_properties.py fuzzes generated documents and random data; this
 starts instead from the documented examples (every feature the format has) and mutates
 keys, values, types and nesting, or the YAML text itself. Whatever comes in, parsing,
 loading and digesting raise only TemplateError subclasses, and validate_template never
-raises at all on a parsed mapping: it reports issues.
+raises at all on a parsed mapping: it reports issues. Random YAML made of anchors,
+aliases, merge keys, tags, huge numbers, deep nesting, long scalars and BOMs ends the
+same way, each document within a time and memory bound.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
+import tracemalloc
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from orgo_async.documents import load_template, parse_document, template_digest, validate_template
 from orgo_async.errors import TemplateError, TemplateSyntaxError
 from orgo_async.models import ValidationIssue
+from tests.reliability.hostile_documents import yaml_documents
 from tests.reliability.mutations import (
     EXAMPLE_FILES,
     EXAMPLES,
@@ -93,3 +98,30 @@ def test_mutated_yaml_as_bytes_raises_only_template_errors(text: str) -> None:
         with contextlib.suppress(TemplateSyntaxError):
             parse_document(source)
         _load_and_digest(source)
+
+
+SECONDS_PER_DOCUMENT = 5.0
+"""Loose: the slowest drawn document is read, validated, loaded and digested in ~0.5 s."""
+MIB_PER_DOCUMENT = 64
+"""Loose: parsing the largest drawn document traces a few MiB at its peak."""
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(yaml_documents())
+def test_hostile_yaml_ends_in_a_result_or_a_template_error(text: str | bytes) -> None:
+    """Parse, validate, load and digest end in a result or a TemplateError, within bounds."""
+    start = time.monotonic()
+    for read in (parse_document, validate_template):
+        with contextlib.suppress(TemplateError):
+            read(text)
+    _load_and_digest(text)
+    assert time.monotonic() - start < SECONDS_PER_DOCUMENT
+    # Traced apart: tracemalloc makes ruamel's character-by-character scanner ~10x slower.
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(TemplateError):
+            parse_document(text)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak < MIB_PER_DOCUMENT

@@ -88,7 +88,7 @@ async def test_a_faulty_emulator_loses_no_build_and_no_log_line() -> None:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(collect)
                 for document in documents:
-                    fleet.submit(document)
+                    await fleet.submit(document)
                 report = await fleet.wait()
         run_time = time.perf_counter() - started
         stats = await read_stats(control, url)
@@ -196,7 +196,7 @@ async def test_a_real_429_pause_holds_back_the_whole_fleet() -> None:
         BuildFleet(orgo, concurrency=concurrency) as fleet,
     ):
         for document in documents:
-            fleet.submit(document)
+            await fleet.submit(document)
         report = await fleet.wait()
         stats = await read_stats(control, url)
     assert report.ok

@@ -113,3 +113,13 @@ def fell_behind(error: FellBehindError) -> tuple[int, float]:
 def issues_of(error: UnprocessableEntityError) -> list[ValidationIssue]:
     """A 422's issues are typed."""
     return error.issues
+
+
+async def fleet_submission(orgo: Orgo, path: Path) -> None:
+    """submit is awaited, and hands back the build's handle."""
+    from orgo_async.fleet import BuildFleet, BuildHandle
+
+    async with BuildFleet(orgo) as fleet:
+        by_path: BuildHandle = await fleet.submit(path)
+        by_ref: BuildHandle = await fleet.submit("default/demo@1.0.0", publish=False)
+        del (by_path, by_ref)

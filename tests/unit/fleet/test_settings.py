@@ -40,7 +40,7 @@ async def test_a_fleet_never_entered_refuses_work(orgo: Orgo) -> None:
     """A fleet that was never entered takes no submissions and cannot be waited on."""
     fleet = BuildFleet(orgo)
     with pytest.raises(FleetClosedError, match="not entered"):
-        fleet.submit("default/demo@1.0.0")
+        await fleet.submit("default/demo@1.0.0")
     fleet.close_submissions()
     fleet.cancel()
     with pytest.raises(FleetClosedError, match="not entered"):
