@@ -32,7 +32,7 @@ async def test_a_consumer_that_breaks_and_keeps_its_iterator_stalls_nothing_for_
         items = fleet.events()
         first = anext(items)
         for n in range(BUILDS):
-            fleet.submit(doc(f"kept-{n}"))
+            await fleet.submit(doc(f"kept-{n}"))
         assert (await first).kind == "queued"
         # The loop is left here, the generator kept and never closed.
         with anyio.fail_after(20):
@@ -60,7 +60,7 @@ async def test_a_consumer_that_never_reads_again_stalls_nothing_for_good() -> No
         ):
             tg.start_soon(consume_once, fleet)
             await anyio.wait_all_tasks_blocked()
-            handles = [fleet.submit(doc(f"ignored-{n}")) for n in range(BUILDS)]
+            handles = [await fleet.submit(doc(f"ignored-{n}")) for n in range(BUILDS)]
             with anyio.fail_after(20):
                 report = await fleet.wait()
             await stuck.wait()
@@ -86,7 +86,7 @@ async def test_a_slow_but_live_consumer_gets_every_item() -> None:
             tg.start_soon(consume, fleet)
             await anyio.wait_all_tasks_blocked()
             for n in range(BUILDS):
-                fleet.submit(doc(f"slow-{n}"))
+                await fleet.submit(doc(f"slow-{n}"))
             report = await fleet.wait()
         assert report.totals.ready == BUILDS
         for ref in report.builds:
@@ -102,7 +102,7 @@ async def test_a_handle_consumer_that_breaks_and_keeps_its_iterator_is_dropped()
         client(url) as orgo,
         BuildFleet(orgo, event_buffer=2, consumer_timeout=0.2) as fleet,
     ):
-        handle = fleet.submit(doc("watched"))
+        handle = await fleet.submit(doc("watched"))
         items = handle.events()
         assert (await anext(items)).kind == "queued"
         with anyio.fail_after(20):
@@ -124,7 +124,7 @@ async def test_a_closed_iterator_unsubscribes_at_once() -> None:
         items = fleet.events()
         first = anext(items)
         for n in range(BUILDS):
-            fleet.submit(doc(f"closed-{n}"))
+            await fleet.submit(doc(f"closed-{n}"))
         assert (await first).kind == "queued"
         await items.aclose()
         with anyio.fail_after(20):

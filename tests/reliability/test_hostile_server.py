@@ -351,8 +351,8 @@ async def test_one_hostile_build_never_stops_the_rest_of_a_fleet(
         orgo = Orgo(EMULATOR_API_KEY, hostile.url, retry=no_wait_retries(), timeout=FAST)
         async with orgo, BuildFleet(orgo, concurrency=4) as fleet:
             for n in range(6):
-                fleet.submit(doc(f"fine-{n}"))
-            fleet.submit(doc("evil"))
+                await fleet.submit(doc(f"fine-{n}"))
+            await fleet.submit(doc("evil"))
             with anyio.fail_after(TIME_BOUND):
                 report = await fleet.wait()
     evil = report.builds.pop("default/evil@1.0.0")
