@@ -49,6 +49,9 @@ CANCELLED_ERROR: Final = "cancelled"
 TIMEOUT_ERROR: Final = "timeout"
 INTERRUPTED_ERROR: Final = "interrupted"
 """``error`` of a build that was in flight when the emulator stopped."""
+RESTARTED_ERROR: Final = "the emulator restarted during the build"
+"""``error`` of a build that was in flight when the emulator died (``kill -9``), read
+back from ``--state`` on the next start."""
 
 # --- build events (SSE) ------------------------------------------------------
 

@@ -13,6 +13,7 @@ import anyio.abc
 import pytest
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from orgo_async.emulator.policy import RESTARTED_ERROR
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc
 
@@ -57,8 +58,8 @@ async def test_the_cli_prints_its_url_first_serves_and_exits_0_on_a_signal(
 
 
 async def test_a_kill_mid_build_leaves_a_state_the_next_start_reads(tmp_path: Path) -> None:
-    """SIGKILL during a build leaves a whole state file; the build comes back interrupted."""
-    state = tmp_path / "state.json"
+    """SIGKILL during a build leaves a whole state; the build comes back failed, saying why."""
+    state = tmp_path / "state.db"
     async with _emulator_process("--state", str(state), "--build-time", "30") as (process, url):
         async with (
             api(KEY) as s,
@@ -73,7 +74,7 @@ async def test_a_kill_mid_build_leaves_a_state_the_next_start_reads(tmp_path: Pa
         s.get(url + "/templates/default/alpha/1.0.0/build") as r,
     ):
         info = await r.json()
-    assert (info["status"], info["error"]) == ("failed", "interrupted")
+    assert (info["status"], info["error"]) == ("failed", RESTARTED_ERROR)
 
 
 @pytest.mark.parametrize(
