@@ -126,11 +126,14 @@ def _authorize(request: web.Request, state: EmulatorState, *, write: bool) -> No
     if scheme.lower() != "bearer" or not key:
         raise _unauthorized(policy.MISSING_KEY_MESSAGE)
     config = state.config
+    # Header bytes that are not UTF-8 arrive as surrogates: compare them as the bytes they
+    # were (they match no key) instead of failing to encode them.
+    presented = key.encode("utf-8", "surrogateescape")
     # Constant-time comparison: the emulator should not teach timing leaks by example.
-    if hmac.compare_digest(key.encode(), config.api_key.encode()):
+    if hmac.compare_digest(presented, config.api_key.encode()):
         return
     free = config.free_plan_key
-    if free is not None and hmac.compare_digest(key.encode(), free.encode()):
+    if free is not None and hmac.compare_digest(presented, free.encode()):
         if write:
             raise ApiError(403, policy.PLAN_MESSAGE)
         return
