@@ -253,15 +253,17 @@ class Builds:
             outcome="ready",
         )
 
-    def restore(self, record: BuildRecord) -> None:
+    def restore(self, record: BuildRecord, *, phase: BuildPhase) -> None:
         """Bring back a build from the state store; one that was in flight fails now.
 
-        Its log ends on a ``level: error`` frame numbered after the last one stored, which
-        is the last one any subscriber can have seen.
+        Its log ends on a ``level: error`` frame numbered after the last one stored (the
+        last one any subscriber can have seen), in ``phase``, the phase the build was in:
+        it failed there, nobody cancelled it.
         """
         self.records[record.ref] = record
         if record.status == "building":
-            event = _event("error", "cancel", f"build failed: {policy.RESTARTED_ERROR}", "builder")
+            line = f"build failed: {policy.RESTARTED_ERROR}"
+            event = _event("error", phase, line, "builder")
             self._finish(record, event, "interrupted", error=policy.RESTARTED_ERROR)
         elif not record.log.ended:
             record.log.end()  # a build that ended but whose end was never marked

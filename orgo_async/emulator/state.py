@@ -11,6 +11,7 @@ import contextlib
 from types import TracebackType
 
 import anyio
+import msgspec
 
 from orgo_async.emulator.buildlog import BuildLog
 from orgo_async.emulator.builds import BuildRecord, Builds, BuildSettings, Golden
@@ -21,9 +22,16 @@ from orgo_async.emulator.persist import StateStore, StoredTemplate
 from orgo_async.emulator.registry import Registry, TemplateEntry
 from orgo_async.emulator.runs import Runs
 from orgo_async.emulator.stats import Stats
+from orgo_async.models import BuildPhase
 from orgo_async.refs import TemplateRef
 
 __all__ = ["EmulatorState"]
+
+
+class _Phase(msgspec.Struct):
+    """The one field of a stored frame that a restart needs."""
+
+    phase: BuildPhase
 
 
 class EmulatorState:
@@ -163,5 +171,14 @@ class EmulatorState:
                     reused=b.reused,
                     error=b.error,
                     outcome=b.outcome,
-                )
+                ),
+                phase=_last_phase(b.frames),
             )
+
+
+_phase_decoder = msgspec.json.Decoder(_Phase)
+
+
+def _last_phase(frames: list[bytes]) -> BuildPhase:
+    """The phase of a log's last frame (a log with none has not left ``compile``)."""
+    return _phase_decoder.decode(frames[-1]).phase if frames else "compile"
