@@ -17,8 +17,14 @@ it over loopback with plain aiohttp (no SDK machinery in the way):
   one after another, each followed to its end; the first and the last 10% are shown, so a
   cost that grows with the state shows as a difference between them.
 
-Each figure is the median of ``--repeat`` runs. On a shared 2-core machine the client and
-the emulator compete for CPU, so compare the two rows of one run, not runs of other days.
+Each figure is the median of ``--repeat`` runs; ``us/ev``, ``us/call`` and ``cpu ms/b``
+are the emulator process's CPU time per unit (from ``/proc``, so Linux only), steadier
+than the rates on a shared machine, where the client and the emulator compete for CPU:
+compare rows of one run, not runs of other days.
+
+To compare with another version of the package, run this file from outside the checkout
+(``python -m`` puts the current directory first on the emulator's path) with that
+version first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -144,7 +150,8 @@ async def replay(session: aiohttp.ClientSession, emu: Emulator, args: argparse.N
 
     async def loop() -> None:
         while time.perf_counter() < deadline:
-            figure.units += await follow(session, emu.url, "replay")
+            frames = await follow(session, emu.url, "replay")
+            figure.units += frames  # added after the await: tasks share the figure
 
     async with measured(figure, emu), anyio.create_task_group() as tg:
         for _ in range(args.followers):
@@ -159,7 +166,8 @@ async def live(
     figure = Figure()
 
     async def count(name: str) -> None:
-        figure.units += await follow(session, emu.url, name)
+        frames = await follow(session, emu.url, name)
+        figure.units += frames  # added after the await: tasks share the figure
 
     round_ = 0
     while figure.seconds < args.seconds:
