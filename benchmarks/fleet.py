@@ -201,7 +201,11 @@ async def peak(side: Side, url: str, prefix: str, builds: int, concurrency: int)
 
 async def reset(url: str) -> None:
     """Forget every template and build, so each run starts from the same emulator state."""
-    async with aiohttp.ClientSession() as session, session.post(f"{url}/_emulator/reset") as r:
+    headers = {"Content-Type": "application/json"}  # control routes take JSON only
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{url}/_emulator/reset", data=b"{}", headers=headers) as r,
+    ):
         r.raise_for_status()
 
 

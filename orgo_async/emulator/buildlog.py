@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import anyio
 import msgspec
 
 from orgo_async.models import BuildEvent
 
-__all__ = ["BuildLog", "encode_frame"]
+__all__ = ["BuildLog", "encode_event", "encode_frame"]
 
 _encoder = msgspec.json.Encoder()
+
+
+def encode_event(event: BuildEvent) -> bytes:
+    """The JSON a frame's ``data:`` line carries (and the state store keeps)."""
+    return _encoder.encode(event)
 
 
 def encode_frame(frame_id: int, event: BuildEvent) -> bytes:
@@ -23,25 +30,25 @@ class BuildLog:
     Appends never await, so a frame is visible to every subscriber the moment it exists.
     """
 
-    def __init__(self, events: list[BuildEvent] | None = None, *, ended: bool = False):
-        self.events: list[BuildEvent] = []
+    def __init__(self, events: Iterable[bytes] = (), *, ended: bool = False):
+        """A log holding ``events`` (JSON, as :func:`encode_event` makes them)."""
         self._frames: list[bytes] = []
         self._changed = anyio.Event()
         self.ended = False
-        for event in events or ():
-            self.append(event)
+        self.extend(events)
         if ended:
             self.end()
 
     def __len__(self) -> int:
         return len(self._frames)
 
-    def append(self, event: BuildEvent) -> None:
-        """Add one frame and wake every subscriber."""
+    def extend(self, events: Iterable[bytes]) -> None:
+        """Add one frame per JSON event and wake every subscriber."""
         if self.ended:
             raise RuntimeError("cannot append to a build log that has ended")
-        self.events.append(event)
-        self._frames.append(encode_frame(len(self._frames) + 1, event))
+        frames = self._frames
+        for data in events:
+            frames.append(b"id: %d\ndata: %s\n\n" % (len(frames) + 1, data))
         self._wake()
 
     def end(self) -> None:

@@ -2,15 +2,20 @@
 
 A build plays its planned log (see :mod:`~orgo_async.emulator.buildplan`) over
 ``build_time`` seconds and settles as ``ready`` or ``failed``. Every way a build ends
-goes through :meth:`Builds._settle`, which never awaits, so status, log and statistics
+goes through :meth:`Builds._finish`, which never awaits, so status, log and statistics
 change together.
+
+With a state store, every change reaches the store before anything else can see it:
+log frames are written before they join the log (a frame id once sent always names the
+same line), and a build's last frame, its status and its golden commit together.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -19,9 +24,10 @@ import anyio.abc
 import anyio.lowlevel
 
 from orgo_async.emulator import policy
-from orgo_async.emulator.buildlog import BuildLog
+from orgo_async.emulator.buildlog import BuildLog, encode_event
 from orgo_async.emulator.buildplan import plan_build, reused_plan
 from orgo_async.emulator.documents import interpolated_document
+from orgo_async.emulator.persist import StateStore, StoredBuild, StoredGolden
 from orgo_async.emulator.registry import TemplateEntry
 from orgo_async.emulator.shell import PlannedLine
 from orgo_async.emulator.stats import BuildSummary, Stats
@@ -92,25 +98,47 @@ class BuildRecord:
             error=self.error,
         )
 
-    def say(self, level: BuildLevel, phase: BuildPhase, line: str, source: str | None) -> None:
-        """Append one line to the log, stamped now."""
-        self.log.append(BuildEvent(ts=_now(), level=level, phase=phase, line=line, source=source))
+    def stored(self) -> StoredBuild:
+        """The row the state store keeps (without the log, which it keeps frame by frame)."""
+        return StoredBuild(
+            id=self.id,
+            ref=str(self.ref),
+            digest=self.digest,
+            status=self.status,
+            outcome=self.outcome,
+            golden_dir=self.golden_dir,
+            build_time_ms=self.build_time_ms,
+            reused=self.reused,
+            error=self.error,
+            ended=self.log.ended,
+        )
+
+
+def _event(level: BuildLevel, phase: BuildPhase, line: str, source: str | None) -> BuildEvent:
+    """One log line, stamped now."""
+    return BuildEvent(ts=_now(), level=level, phase=phase, line=line, source=source)
+
+
+def _planned(line: PlannedLine) -> BuildEvent:
+    return _event(line.level, line.phase, line.line, line.source)
 
 
 class Builds:
     """Every ref's latest build, the goldens by digest, and the tasks playing builds."""
 
-    def __init__(
-        self, settings: BuildSettings, stats: Stats, persist: Callable[[], Awaitable[None]]
-    ):
+    def __init__(self, settings: BuildSettings, stats: Stats):
         self.settings = settings
         self.records: dict[TemplateRef, BuildRecord] = {}
         self.goldens: dict[str, Golden] = {}
         self._stats = stats
-        self._persist = persist
+        self._store: StateStore | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self.count = 0
         """Builds started so far; numbers build ids."""
+
+    def keep_in(self, store: StateStore) -> None:
+        """Write every change of a build to ``store`` before it becomes visible."""
+        self._store = store
 
     def bind(self, task_group: anyio.abc.TaskGroup) -> None:
         """Run build tasks in ``task_group``, which the emulator's lifetime owns."""
@@ -169,14 +197,15 @@ class Builds:
         record = self.records.get(ref)
         if record is None or record.status != "building":
             return False
-        record.say("warn", "cancel", line, "builder")
-        self._settle(record, "cancelled", error=policy.CANCELLED_ERROR)
+        event = _event("warn", "cancel", line, "builder")
+        self._finish(record, event, "cancelled", error=policy.CANCELLED_ERROR)
         return True
 
     def discard(self, ref: TemplateRef, *, line: str) -> None:
         """Forget the ref's build, cancelling it first if it is in flight."""
         self.cancel(ref, line=line)
-        self.records.pop(ref, None)
+        if self.records.pop(ref, None) is not None and self._store is not None:
+            self._store.delete_build(str(ref))
 
     def add_prebuilt(self, entry: TemplateEntry, build_time_ms: int) -> None:
         """Record a finished build of a curated template, with a log dated at publish time."""
@@ -189,22 +218,26 @@ class Builds:
         )
         step = timedelta(milliseconds=build_time_ms / (len(plan) + 1))
         events = [
-            BuildEvent(
-                ts=entry.published + step * i,
-                level=line.level,
-                phase=line.phase,
-                line=line.line,
-                source=line.source,
+            encode_event(
+                BuildEvent(
+                    ts=entry.published + step * i,
+                    level=line.level,
+                    phase=line.phase,
+                    line=line.line,
+                    source=line.source,
+                )
             )
             for i, line in enumerate(plan)
         ]
         seconds = build_time_ms / 1000
         events.append(
-            BuildEvent(
-                ts=entry.published + step * len(plan),
-                level="success",
-                phase="ready",
-                line=f"golden snapshot ready in {seconds:.1f}s",
+            encode_event(
+                BuildEvent(
+                    ts=entry.published + step * len(plan),
+                    level="success",
+                    phase="ready",
+                    line=f"golden snapshot ready in {seconds:.1f}s",
+                )
             )
         )
         golden = Golden(policy.GOLDEN_DIR_PREFIX + entry.digest, build_time_ms)
@@ -220,15 +253,22 @@ class Builds:
             outcome="ready",
         )
 
-    def restore(self, record: BuildRecord) -> None:
-        """Bring back a build from the state file; one that was in flight failed as interrupted."""
-        if record.status == "building":
-            record.say("error", "cancel", "build interrupted: the emulator stopped", "builder")
-            record.status, record.error = "failed", policy.INTERRUPTED_ERROR
-            record.outcome = "interrupted"
-        if not record.log.ended:
-            record.log.end()
+    def restore(self, record: BuildRecord, *, phase: BuildPhase) -> None:
+        """Bring back a build from the state store; one that was in flight fails now.
+
+        Its log ends on a ``level: error`` frame numbered after the last one stored (the
+        last one any subscriber can have seen), in ``phase``, the phase the build was in:
+        it failed there, nobody cancelled it.
+        """
         self.records[record.ref] = record
+        if record.status == "building":
+            line = f"build failed: {policy.RESTARTED_ERROR}"
+            event = _event("error", phase, line, "builder")
+            self._finish(record, event, "interrupted", error=policy.RESTARTED_ERROR)
+        elif not record.log.ended:
+            record.log.end()  # a build that ended but whose end was never marked
+            if self._store is not None:
+                self._store.finish_build(record.stored())
 
     def stop_all(self) -> None:
         """Cancel every build task: the emulator is stopping."""
@@ -242,22 +282,26 @@ class Builds:
         self.records = {r: b for r, b in self.records.items() if b.id.startswith("prebuilt:")}
         kept = {b.digest for b in self.records.values()}
         self.goldens = {d: g for d, g in self.goldens.items() if d in kept}
+        # The store's own templates go too (EmulatorState.reset clears the store).
 
     # --- internals -------------------------------------------------------------
 
     def _new_record(self, entry: TemplateEntry) -> BuildRecord:
         self.count += 1
         record = BuildRecord(id=f"bld_{self.count:06d}", ref=entry.ref, digest=entry.digest)
+        if self._store is not None:
+            self._store.start_build(record.stored(), self.count)
         self.records[entry.ref] = record
         return record
 
     def _reuse(self, entry: TemplateEntry, golden: Golden) -> BuildRecord:
-        record = self._new_record(entry)
-        for line in reused_plan(str(entry.ref), entry.digest):
-            record.say(line.level, line.phase, line.line, line.source)
-        record.say("success", "ready", "golden snapshot ready in 0.0s (reused)", None)
-        record.golden_dir, record.build_time_ms, record.reused = golden.golden_dir, 0, True
-        self._settle(record, "reused", status="ready")
+        with self._transaction():
+            record = self._new_record(entry)
+            lines = reused_plan(str(entry.ref), entry.digest)
+            self._log(record, [_planned(line) for line in lines])
+            record.golden_dir, record.build_time_ms, record.reused = golden.golden_dir, 0, True
+            ready = _event("success", "ready", "golden snapshot ready in 0.0s (reused)", None)
+            self._finish(record, ready, "reused", status="ready")
         return record
 
     def _retry_after(self) -> int:
@@ -265,16 +309,45 @@ class Builds:
         rests = [r.expected_end - now for r in self.records.values() if r.status == "building"]
         return max(policy.CAPACITY_RETRY_AFTER_MIN_S, math.ceil(min(rests, default=0.0)))
 
-    def _settle(
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext() if self._store is None else self._store.transaction()
+
+    def _log(self, record: BuildRecord, events: Sequence[BuildEvent]) -> None:
+        """Append lines to the record's log, stored first when there is a store."""
+        if not events:
+            return
+        data = [encode_event(event) for event in events]
+        if self._store is not None:
+            self._store.add_frames(record.id, len(record.log) + 1, data)
+        record.log.extend(data)
+
+    def _finish(
         self,
         record: BuildRecord,
+        last: BuildEvent,
         outcome: str,
         *,
         status: BuildStatus = "failed",
         error: str | None = None,
+        golden: Golden | None = None,
     ) -> None:
-        record.status, record.error, record.outcome = status, error, outcome
-        record.log.end()
+        """End a build on its ``last`` frame: log, status and golden change together."""
+        with self._transaction():
+            self._log(record, [last])
+            record.status, record.error, record.outcome = status, error, outcome
+            record.log.end()
+            if self._store is not None:
+                self._store.finish_build(record.stored())
+                if golden is not None:
+                    self._store.put_golden(
+                        StoredGolden(
+                            digest=record.digest,
+                            golden_dir=golden.golden_dir,
+                            build_time_ms=golden.build_time_ms,
+                        )
+                    )
+        if golden is not None:
+            self.goldens[record.digest] = golden
         record.scope.cancel()
         self._stats.build_finished(
             BuildSummary(
@@ -294,33 +367,38 @@ class Builds:
             if record.status == "building":
                 # Only the deadline cancels the scope of a build that has not settled.
                 timeout = self.settings.build_timeout
-                record.say("error", "timeout", f"build timed out after {timeout:g}s", "builder")
-                self._settle(record, "timeout", error=policy.TIMEOUT_ERROR)
+                event = _event("error", "timeout", f"build timed out after {timeout:g}s", "builder")
+                self._finish(record, event, "timeout", error=policy.TIMEOUT_ERROR)
         finally:
             if record.status == "building":
                 # The emulator is stopping or resetting: the build cannot finish.
-                record.say("error", "cancel", "build interrupted: the emulator stopped", "builder")
-                self._settle(record, "interrupted", error=policy.INTERRUPTED_ERROR)
-        with anyio.CancelScope(shield=True):
-            await self._persist()
+                line = "build interrupted: the emulator stopped"
+                event = _event("error", "cancel", line, "builder")
+                self._finish(record, event, "interrupted", error=policy.INTERRUPTED_ERROR)
 
     async def _play(
         self, record: BuildRecord, plan: list[PlannedLine], build_time: float, started: float
     ) -> None:
         step = build_time / (len(plan) + 1)
-        for i, line in enumerate(plan):
+        # Lines due at once go to the log (and the store) together, one batch per yield.
+        batch = 1 if step > 0 else _LINES_PER_YIELD
+        for first in range(0, len(plan), batch):
             if step > 0:
-                await _sleep_until(started + step * (i + 1))
-            elif i % _LINES_PER_YIELD == 0:
+                await _sleep_until(started + step * (first + 1))
+            else:
                 # As fast as possible, yet never inside the request that started the build,
                 # and other requests and streams keep being served.
                 await anyio.lowlevel.checkpoint()
             if record.status != "building":
                 return  # settled (cancelled) while this task was ready to resume; see below
-            record.say(line.level, line.phase, line.line, line.source)
-            if line.failure is not None:
-                self._settle(record, "failed", error=line.failure)
+            lines = plan[first : first + batch]
+            failed = next((i for i, line in enumerate(lines) if line.failure is not None), None)
+            if failed is not None:
+                self._log(record, [_planned(line) for line in lines[:failed]])
+                failure = lines[failed]
+                self._finish(record, _planned(failure), "failed", error=failure.failure)
                 return
+            self._log(record, [_planned(line) for line in lines])
         await _sleep_until(started + build_time)
         # A cancel request can settle the build in the loop iteration where this task's
         # sleep ended: anyio interrupts a task only at its next checkpoint, so the task
@@ -329,10 +407,9 @@ class Builds:
             return
         elapsed = anyio.current_time() - started
         golden = Golden(policy.GOLDEN_DIR_PREFIX + record.digest, round(elapsed * 1000))
-        self.goldens[record.digest] = golden
-        record.say("success", "ready", f"golden snapshot ready in {elapsed:.1f}s", None)
         record.golden_dir, record.build_time_ms = golden.golden_dir, golden.build_time_ms
-        self._settle(record, "ready", status="ready")
+        ready = _event("success", "ready", f"golden snapshot ready in {elapsed:.1f}s", None)
+        self._finish(record, ready, "ready", status="ready", golden=golden)
 
 
 _LINES_PER_YIELD = 64

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,21 +59,32 @@ class EmulatorConfig:
             raise ConfigurationError("free_plan_key must differ from api_key")
         for name in ("fault_429", "fault_5xx", "drop_stream"):
             check_probability(name, getattr(self, name))
+        longest = policy.MAX_DURATION_S
         for name in ("build_time", "build_timeout", "keepalive"):
             value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise ConfigurationError(f"{name} must be a finite number >= 0, not {value!r}")
-        if self.build_timeout == 0 or self.keepalive == 0:
-            raise ConfigurationError("build_timeout and keepalive must be greater than 0")
-        if self.log_lines < 0 or self.latency_ms < 0:
-            raise ConfigurationError("log_lines and latency_ms must be >= 0")
-        if self.capacity is not None and self.capacity < 0:
-            raise ConfigurationError(f"capacity must be >= 0, not {self.capacity}")
+            if not (isinstance(value, (int, float)) and 0 <= value <= longest):
+                raise ConfigurationError(
+                    f"{name} must be a number of seconds from 0 to {longest:g}, not {value!r}"
+                )
+        if self.build_timeout == 0:
+            raise ConfigurationError("build_timeout must be greater than 0")
+        if self.keepalive < policy.MIN_KEEPALIVE_S:
+            raise ConfigurationError(f"keepalive must be at least {policy.MIN_KEEPALIVE_S:g}s")
+        _check_count("log_lines", self.log_lines, policy.MAX_LOG_LINES)
+        _check_count("latency_ms", self.latency_ms, policy.MAX_LATENCY_MS)
+        if self.capacity is not None:
+            _check_count("capacity", self.capacity, None)
 
     @staticmethod
     def state_path(value: str | os.PathLike[str] | None) -> Path | None:
         """Turn a ``--state`` argument into a path (None stays None)."""
         return None if value is None else Path(value)
+
+
+def _check_count(name: str, value: int, most: int | None) -> None:
+    if not isinstance(value, int) or value < 0 or (most is not None and value > most):
+        upper = "" if most is None else f" and <= {most:,}"
+        raise ConfigurationError(f"{name} must be a whole number >= 0{upper}, not {value!r}")
 
 
 def check_probability(name: str, value: float) -> None:

@@ -70,8 +70,10 @@ class Injection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         """Raise :class:`ConfigurationError` for an impossible injection."""
         if not 400 <= self.status <= 599:
             raise ConfigurationError("an injected status must be between 400 and 599")
-        if self.count < 1 or (self.retry_after is not None and self.retry_after < 0):
-            raise ConfigurationError("count must be >= 1 and retry_after >= 0")
+        longest = int(policy.MAX_DURATION_S)
+        retry_after = 0 if self.retry_after is None else self.retry_after
+        if self.count < 1 or not 0 <= retry_after <= longest:
+            raise ConfigurationError(f"count must be >= 1 and retry_after from 0 to {longest}")
 
 
 class StreamCut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import hmac
-import ipaddress
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -13,6 +12,7 @@ import anyio
 from aiohttp import web
 
 from orgo_async.emulator import policy
+from orgo_async.emulator._control_guard import check_control_caller
 from orgo_async.emulator.responses import (
     ApiError,
     current_request_id,
@@ -41,7 +41,7 @@ class Access(enum.Enum):
     META = "meta"
     """No key, no faults: the OpenAPI description."""
     CONTROL = "control"
-    """No key, no faults, loopback clients only: ``/_emulator`` routes."""
+    """No key, no faults, tools on this machine only (not web pages): ``/_emulator`` routes."""
 
 
 _UNCOUNTED = frozenset({Access.CONTROL, Access.META})
@@ -89,7 +89,7 @@ def pipeline(
         if level is None or level is Access.META:
             return await handler(request)
         if level is Access.CONTROL:
-            _require_loopback(request)
+            check_control_caller(request)
             return await handler(request)
         faults = state.faults
         if faults.settings.latency_ms:
@@ -109,16 +109,6 @@ async def add_request_id(request: web.Request, response: web.StreamResponse) -> 
     response.headers["X-Request-Id"] = current_request_id() or str(uuid.uuid4())
 
 
-def _require_loopback(request: web.Request) -> None:
-    remote = request.remote or ""
-    try:
-        loopback = ipaddress.ip_address(remote).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ApiError(403, "emulator control routes answer loopback clients only")
-
-
 def _authorize(request: web.Request, state: EmulatorState, *, write: bool) -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
@@ -126,11 +116,14 @@ def _authorize(request: web.Request, state: EmulatorState, *, write: bool) -> No
     if scheme.lower() != "bearer" or not key:
         raise _unauthorized(policy.MISSING_KEY_MESSAGE)
     config = state.config
+    # Header bytes that are not UTF-8 arrive as surrogates: compare them as the bytes they
+    # were (they match no key) instead of failing to encode them.
+    presented = key.encode("utf-8", "surrogateescape")
     # Constant-time comparison: the emulator should not teach timing leaks by example.
-    if hmac.compare_digest(key.encode(), config.api_key.encode()):
+    if hmac.compare_digest(presented, config.api_key.encode()):
         return
     free = config.free_plan_key
-    if free is not None and hmac.compare_digest(key.encode(), free.encode()):
+    if free is not None and hmac.compare_digest(presented, free.encode()):
         if write:
             raise ApiError(403, policy.PLAN_MESSAGE)
         return

@@ -17,6 +17,16 @@ CONTROL_PREFIX: Final = "/_emulator"
 
 MAX_BODY_BYTES: Final = 1_000_000
 """Largest accepted request body; bigger bodies get 413 (the field-observed ~1 MB limit)."""
+MAX_DURATION_S: Final = 86_400.0
+"""Longest ``build_time``, ``build_timeout`` and ``keepalive`` (one day)."""
+MIN_KEEPALIVE_S: Final = 0.01
+"""Shortest keep-alive interval: a shorter one would flood a stream with comments."""
+MAX_LATENCY_MS: Final = 60_000
+"""Longest added latency (one minute)."""
+MAX_LOG_LINES: Final = 100_000
+"""Most lines a build may be asked to log (each build's log is held in memory)."""
+MAX_PENDING_FAULTS: Final = 1_000
+"""Most scripted injections (and, apart, stream cuts) waiting at once."""
 TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS: Final = frozenset({"false", "0", "no", "off", ""})
 """Spellings of boolean query parameters; anything else is a 400."""
@@ -49,6 +59,9 @@ CANCELLED_ERROR: Final = "cancelled"
 TIMEOUT_ERROR: Final = "timeout"
 INTERRUPTED_ERROR: Final = "interrupted"
 """``error`` of a build that was in flight when the emulator stopped."""
+RESTARTED_ERROR: Final = "the emulator restarted during the build"
+"""``error`` of a build that was in flight when the emulator died (``kill -9``), read
+back from ``--state`` on the next start."""
 
 # --- build events (SSE) ------------------------------------------------------
 

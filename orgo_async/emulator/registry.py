@@ -57,6 +57,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._entries: dict[TemplateRef, TemplateEntry] = {}
+        self._changes: dict[TemplateRef, TemplateEntry | None] = {}
 
     def get(self, ref: TemplateRef) -> TemplateEntry | None:
         """The version at ``ref``, if published."""
@@ -65,10 +66,18 @@ class Registry:
     def put(self, entry: TemplateEntry) -> None:
         """Publish ``entry``, replacing whatever was at its ref."""
         self._entries[entry.ref] = entry
+        if not entry.curated:
+            self._changes[entry.ref] = entry
 
     def remove(self, ref: TemplateRef) -> None:
         """Forget the version at ``ref`` (no error when absent)."""
-        self._entries.pop(ref, None)
+        if self._entries.pop(ref, None) is not None:
+            self._changes[ref] = None
+
+    def take_changes(self) -> dict[TemplateRef, TemplateEntry | None]:
+        """Own versions published (the entry) or removed (None) since the last call."""
+        changes, self._changes = self._changes, {}
+        return changes
 
     def versions(self, namespace: str, name: str) -> list[TemplateEntry]:
         """Every version of one template, oldest semver first."""
@@ -91,5 +100,6 @@ class Registry:
         return list(self._entries.values())
 
     def clear_own(self) -> None:
-        """Drop every version that is not curated."""
+        """Drop every version that is not curated (a change :meth:`take_changes` omits)."""
         self._entries = {ref: e for ref, e in self._entries.items() if e.curated}
+        self._changes.clear()

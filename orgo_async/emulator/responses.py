@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -24,7 +24,9 @@ __all__ = [
     "path_ref",
     "query_bool",
     "read_body",
+    "read_json",
     "route_key",
+    "shown",
 ]
 
 # The request id lives in a context variable: middleware, handler and response-prepare
@@ -108,7 +110,7 @@ def query_bool(request: web.Request, name: str) -> bool:
         return True
     if value in policy.FALSE_WORDS:
         return False
-    raise ApiError(400, f"query parameter {name!r} must be true or false, not {value!r}")
+    raise ApiError(400, f"query parameter {name!r} must be true or false, not {shown(value)}")
 
 
 def path_ref(request: web.Request) -> TemplateRef:
@@ -125,18 +127,72 @@ def path_ref(request: web.Request) -> TemplateRef:
 
 
 async def read_body(request: web.Request) -> bytes:
-    """The request body, refused with 413 past the size limit before reading it all."""
+    """The request body, refused with 413 past the size limit before reading it all.
+
+    The limit counts bytes after any ``Content-Encoding`` is undone, so a compressed bomb
+    stops at the limit too.
+
+    Raises:
+        ApiError: 413 past the limit; 400 for a body that cannot be read (a broken
+            compressed or chunked encoding).
+    """
     limit = policy.MAX_BODY_BYTES
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"request body too large: the limit is {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"request body too large: the limit is {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"request body too large: the limit is {limit} bytes")
+            chunks.append(chunk)
+    except web.RequestPayloadError as exc:
+        raise ApiError(400, f"the request body could not be read: {shown(str(exc))}") from exc
     return b"".join(chunks)
+
+
+_Body = TypeVar("_Body")
+
+
+async def read_json(request: web.Request, kind: type[_Body], *, what: str) -> _Body:
+    """The body decoded as JSON into ``kind``; an empty body reads as ``{}``.
+
+    Raises:
+        ApiError: 415 for a body declared as anything but JSON; 413 past the size limit;
+            400 for a body that is not JSON of that shape, or nests too deeply to decode.
+    """
+    body = await read_body(request)
+    if not body.strip():
+        body = b"{}"
+    elif not _declares_json(request):
+        raise ApiError(
+            415,
+            f"the {what} is JSON: send it with Content-Type: application/json "
+            f"(not {shown(request.headers.get('Content-Type', ''))})",
+        )
+    try:
+        return msgspec.json.decode(body, type=kind)
+    except RecursionError as exc:
+        # msgspec decodes recursively: nesting past Python's limit is the sender's doing.
+        raise ApiError(400, f"the {what} nests too deeply") from exc
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, f"invalid {what}: {exc}") from exc
+
+
+def _declares_json(request: web.Request) -> bool:
+    media_type = request.content_type
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+_SHOWN_CHARS = 60
+
+
+def shown(value: str) -> str:
+    """``repr`` of a value taken from a request, cut short so an error message stays small."""
+    if len(value) > _SHOWN_CHARS:
+        return repr(value[:_SHOWN_CHARS]) + "..."
+    return repr(value)
 
 
 _NAME = re.compile(NAME_PATTERN)
@@ -149,5 +205,5 @@ def checked_name(value: str, what: str) -> str:
         ApiError: 400 naming ``what`` otherwise.
     """
     if _NAME.fullmatch(value) is None:
-        raise ApiError(400, f"invalid {what} {value!r}: expected lowercase kebab-case")
+        raise ApiError(400, f"invalid {what} {shown(value)}: expected lowercase kebab-case")
     return value

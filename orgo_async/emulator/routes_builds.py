@@ -35,7 +35,6 @@ async def start_build(request: web.Request) -> web.Response:
         raise ApiError(
             429, "build rate limit or host capacity reached", retry_after=exc.retry_after
         ) from exc
-    await state.save()
     return json_response(info, 202)
 
 
@@ -50,7 +49,6 @@ async def cancel_build(request: web.Request) -> web.Response:
     entry = _entry(request)
     if not state.builds.cancel(entry.ref):
         raise ApiError(404, f"nothing is building for {entry.ref}", extra={"status": "idle"})
-    await state.save()
     return json_response(CancelResult(status="cancelling"), 202)
 
 

@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
+from orgo_async.emulator import policy
 from orgo_async.emulator.app_keys import STATE
 from orgo_async.emulator.config import EmulatorConfig
 from orgo_async.emulator.faults import FaultSettings, Injection, StreamCut
-from orgo_async.emulator.responses import ApiError, json_response, read_body
+from orgo_async.emulator.responses import ApiError, json_response, read_json
 from orgo_async.emulator.state import EmulatorState
 from orgo_async.errors import ConfigurationError
 
@@ -80,10 +81,7 @@ def _control_state(state: EmulatorState) -> ControlState:
 
 
 async def _decode(request: web.Request, kind: type[Any]) -> Any:
-    try:
-        return msgspec.json.decode(await read_body(request) or b"{}", type=kind)
-    except msgspec.DecodeError as exc:
-        raise ApiError(400, f"invalid control body: {exc}") from exc
+    return await read_json(request, kind, what="control body")
 
 
 _Checked = TypeVar("_Checked", Injection, StreamCut)
@@ -133,15 +131,23 @@ async def clear_faults(request: web.Request) -> web.Response:
 async def inject(request: web.Request) -> web.Response:
     """``POST /_emulator/inject``: the next ``count`` requests of ``route`` get ``status``."""
     state = request.app[STATE]
-    state.faults.injections.append(await _decode_checked(request, Injection))
+    _append_pending(state.faults.injections, await _decode_checked(request, Injection))
     return json_response(_control_state(state))
 
 
 async def cut_streams(request: web.Request) -> web.Response:
     """``POST /_emulator/streams/cut``: cut the next ``count`` streams after ``after`` frames."""
     state = request.app[STATE]
-    state.faults.cuts.append(await _decode_checked(request, StreamCut))
+    _append_pending(state.faults.cuts, await _decode_checked(request, StreamCut))
     return json_response(_control_state(state))
+
+
+def _append_pending(pending: list[_Checked], item: _Checked) -> None:
+    if len(pending) >= policy.MAX_PENDING_FAULTS:
+        raise ApiError(
+            400, f"{policy.MAX_PENDING_FAULTS} are already pending: clear them with DELETE /faults"
+        )
+    pending.append(item)
 
 
 async def get_stats(request: web.Request) -> web.Response:

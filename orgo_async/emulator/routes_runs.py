@@ -9,7 +9,7 @@ from aiohttp import web
 
 from orgo_async.emulator import policy
 from orgo_async.emulator.app_keys import STATE
-from orgo_async.emulator.responses import ApiError, json_response, read_body
+from orgo_async.emulator.responses import ApiError, json_response, read_json, shown
 from orgo_async.emulator.runs import RunCapacityReached
 from orgo_async.errors import InvalidRefError
 from orgo_async.models import StopRunResult
@@ -18,15 +18,16 @@ from orgo_async.refs import TemplateRef
 __all__ = ["start_test_run", "stop_test_run"]
 
 
+class _RunBody(msgspec.Struct, kw_only=True):
+    """Body of ``POST /templates/run``; fields it does not know are ignored."""
+
+    ref: Any = None
+
+
 async def start_test_run(request: web.Request) -> web.Response:
     """``POST /templates/run`` with ``{"ref": ...}``: 200 preview, 409 unless the build is ready."""
     state = request.app[STATE]
-    body = await read_body(request)
-    try:
-        data: Any = msgspec.json.decode(body) if body.strip() else {}
-    except msgspec.DecodeError as exc:
-        raise ApiError(400, f"the body must be JSON: {exc}") from exc
-    raw = data.get("ref") if isinstance(data, dict) else None
+    raw = (await read_json(request, _RunBody, what="test-run body")).ref
     if not isinstance(raw, str):
         raise ApiError(400, 'ref required: send {"ref": "namespace/name@version"}')
     try:
@@ -61,5 +62,5 @@ async def stop_test_run(request: web.Request) -> web.Response:
         raise ApiError(400, "query parameter 'id' (the preview's desktop_id) is required")
     stopped = request.app[STATE].runs.stop(desktop_id)
     if stopped is None:
-        raise ApiError(404, f"no such test run: {desktop_id}")
+        raise ApiError(404, f"no such test run: {shown(desktop_id)}")
     return json_response(StopRunResult(stopped=stopped))

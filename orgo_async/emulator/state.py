@@ -1,40 +1,37 @@
 """Everything one emulator knows, and the task group its builds run in.
 
-:class:`EmulatorState` is an async context manager: entering loads the curated templates
-and the ``--state`` file and opens the task group; leaving cancels builds still in flight
-(they fail as ``interrupted``) and writes the state one last time.
+:class:`EmulatorState` is an async context manager: entering loads the curated templates,
+opens the ``--state`` store and reads it back, and opens the task group; leaving cancels
+builds still in flight (they fail as ``interrupted``) and closes the store.
 """
 
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from types import TracebackType
 
 import anyio
-import anyio.to_thread
+import msgspec
 
-from orgo_async.documents import validate_template
 from orgo_async.emulator.buildlog import BuildLog
 from orgo_async.emulator.builds import BuildRecord, Builds, BuildSettings, Golden
 from orgo_async.emulator.config import EmulatorConfig
 from orgo_async.emulator.curated import load_curated, load_schema
 from orgo_async.emulator.faults import Faults, FaultSettings
-from orgo_async.emulator.persist import (
-    StateSnapshot,
-    StoredBuild,
-    StoredGolden,
-    StoredTemplate,
-    load_state,
-    save_state,
-)
+from orgo_async.emulator.persist import StateStore, StoredTemplate
 from orgo_async.emulator.registry import Registry, TemplateEntry
 from orgo_async.emulator.runs import Runs
 from orgo_async.emulator.stats import Stats
-from orgo_async.errors import ConfigurationError, InvalidRefError
+from orgo_async.models import BuildPhase
 from orgo_async.refs import TemplateRef
 
 __all__ = ["EmulatorState"]
+
+
+class _Phase(msgspec.Struct):
+    """The one field of a stored frame that a restart needs."""
+
+    phase: BuildPhase
 
 
 class EmulatorState:
@@ -45,24 +42,29 @@ class EmulatorState:
         self.schema = load_schema()
         self.registry = Registry()
         self.stats = Stats()
-        self.builds = Builds(self._build_settings(), self.stats, self.save)
+        self.builds = Builds(self._build_settings(), self.stats)
         self.faults = Faults(FaultSettings.of(self.config), config.seed)
         self.runs = Runs()
         self.closing = anyio.Event()
         """Set when the server stops; a stream checks it after each batch of frames it sends."""
-        self._save_lock = anyio.Lock()
+        self._store: StateStore | None = None
         self._stack: contextlib.AsyncExitStack | None = None
 
     async def __aenter__(self) -> EmulatorState:
         for curated in load_curated():
             self.registry.put(curated.entry)
             self.builds.add_prebuilt(curated.entry, curated.build_time_ms)
-        restored = self._restore()
         async with contextlib.AsyncExitStack() as stack:
+            path = self.config.state_file
+            if path is not None:
+                store = StateStore.open(path)
+                stack.callback(store.close)
+                self._restore(store)
+                self._store = store
+                # Runs after the task group has closed: builds are settled by then.
+                stack.callback(self._write_registry)
             task_group = await stack.enter_async_context(anyio.create_task_group())
             self.builds.bind(task_group)
-            if restored:
-                await self.save()  # record interrupted builds as failed right away
             self._stack = stack.pop_all()
         return self
 
@@ -78,35 +80,29 @@ class EmulatorState:
             return
         # Builds in flight settle as interrupted when their task group is cancelled.
         self.builds.stop_all()
-        try:
-            # The block's own exception is not the task group's business: handing it over
-            # would come back wrapped in an ExceptionGroup, so it propagates untouched.
-            await stack.aclose()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self.save()
+        # The block's own exception is not the task group's business: handing it over
+        # would come back wrapped in an ExceptionGroup, so it propagates untouched.
+        await stack.aclose()
 
     async def save(self) -> None:
-        """Write the state file (when there is one); returns once it is durable."""
-        path = self.config.state_file
-        if path is None:
-            return
-        async with self._save_lock:
-            # Snapshot under the lock, so a later save never writes older state.
-            snapshot = self._snapshot()
-            await anyio.to_thread.run_sync(save_state, path, snapshot)
+        """Make published and deleted versions durable (with ``--state``) before answering.
+
+        Builds need no call: they write every change to the store as it happens.
+        """
+        self._write_registry()
 
     async def reset(self) -> None:
         """Forget own templates, builds, previews, faults and statistics; keep curated ones."""
         self.registry.clear_own()
         self.builds.reset()
+        if self._store is not None:
+            self._store.clear()
         self.builds.settings = self._build_settings()
         self.runs.clear()
         self.faults.clear()
         self.faults.settings = FaultSettings.of(self.config)
         self.faults.reseed(self.config.seed)
         self.stats.reset()
-        await self.save()
 
     # --- internals -------------------------------------------------------------
 
@@ -121,80 +117,68 @@ class EmulatorState:
             seed=c.seed,
         )
 
-    def _snapshot(self) -> StateSnapshot:
-        own = [e for e in self.registry.entries() if not e.curated]
-        records = [r for r in self.builds.records.values() if not r.id.startswith("prebuilt:")]
-        return StateSnapshot(
-            templates=[
-                StoredTemplate(
-                    ref=str(e.ref), digest=e.digest, published=e.published, document=e.document
-                )
-                for e in own
-            ],
-            builds=[
-                StoredBuild(
-                    id=r.id,
-                    ref=str(r.ref),
-                    digest=r.digest,
-                    status=r.status,
-                    outcome=r.outcome,
-                    golden_dir=r.golden_dir,
-                    build_time_ms=r.build_time_ms,
-                    reused=r.reused,
-                    error=r.error,
-                    events=list(r.log.events),
-                )
-                for r in records
-            ],
-            goldens=[
-                StoredGolden(digest=d, golden_dir=g.golden_dir, build_time_ms=g.build_time_ms)
-                for d, g in self.builds.goldens.items()
-            ],
-            build_count=self.builds.count,
-        )
+    def _write_registry(self) -> None:
+        changes = self.registry.take_changes()
+        store = self._store
+        if store is None or not changes:
+            return
+        with store.transaction():
+            for ref, entry in changes.items():
+                if entry is None:
+                    store.delete_template(str(ref))
+                else:
+                    store.put_template(
+                        StoredTemplate(
+                            ref=str(ref),
+                            digest=entry.digest,
+                            published=entry.published,
+                            document=entry.document,
+                        )
+                    )
 
-    def _restore(self) -> bool:
-        """Load the state file; True when something was restored."""
-        path = self.config.state_file
-        if path is None:
-            return False
-        snapshot = load_state(path)
-        for t in snapshot.templates:
-            ref = _restored_ref(path, t.ref)
-            # A hand-edited file must not smuggle in a document publish would refuse.
-            issues = validate_template(t.document)
-            if issues:
-                first = issues[0]
-                raise ConfigurationError(
-                    f"{path} is not a valid emulator state file: {ref}: "
-                    f"{first.field or '<document>'}: {first.message}"
-                )
+    def _restore(self, store: StateStore) -> None:
+        """Bring back what ``store`` holds; builds that were in flight fail now."""
+        stored = store.load()
+        for t in stored.templates:
             self.registry.put(
-                TemplateEntry(ref=ref, digest=t.digest, published=t.published, document=t.document)
+                TemplateEntry(
+                    ref=TemplateRef.parse(t.ref),
+                    digest=t.digest,
+                    published=t.published,
+                    document=t.document,
+                )
             )
-        for g in snapshot.goldens:
+        self.registry.take_changes()  # they come from the store: nothing to write back
+        for g in stored.goldens:
             self.builds.goldens.setdefault(g.digest, Golden(g.golden_dir, g.build_time_ms))
-        for b in snapshot.builds:
+        self.builds.count = max(self.builds.count, stored.build_count)
+        self.builds.keep_in(store)
+        for b in stored.builds:
+            ref = TemplateRef.parse(b.ref)
+            if self.registry.get(ref) is None:
+                # The process died between forgetting a version and forgetting its build.
+                store.delete_build(b.ref)
+                continue
             self.builds.restore(
                 BuildRecord(
                     id=b.id,
-                    ref=_restored_ref(path, b.ref),
+                    ref=ref,
                     digest=b.digest,
-                    log=BuildLog(b.events),
+                    log=BuildLog(b.frames, ended=b.ended),
                     status=b.status,
                     golden_dir=b.golden_dir,
                     build_time_ms=b.build_time_ms,
                     reused=b.reused,
                     error=b.error,
                     outcome=b.outcome,
-                )
+                ),
+                phase=_last_phase(b.frames),
             )
-        self.builds.count = max(self.builds.count, snapshot.build_count)
-        return bool(snapshot.templates or snapshot.builds)
 
 
-def _restored_ref(path: Path, text: str) -> TemplateRef:
-    try:
-        return TemplateRef.parse(text)
-    except InvalidRefError as exc:
-        raise ConfigurationError(f"{path} is not a valid emulator state file: {exc}") from exc
+_phase_decoder = msgspec.json.Decoder(_Phase)
+
+
+def _last_phase(frames: list[bytes]) -> BuildPhase:
+    """The phase of a log's last frame (a log with none has not left ``compile``)."""
+    return _phase_decoder.decode(frames[-1]).phase if frames else "compile"

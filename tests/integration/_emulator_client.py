@@ -45,9 +45,11 @@ async def emulator_client(
 async def control(method: str, url: str, path: str, body: Any = None) -> Any:
     """Call the emulator's control route ``path`` (under ``/_emulator``); its decoded JSON."""
     data = None if body is None else msgspec.json.encode(body)
+    # Control routes take bodies declared as JSON only (a web page cannot send that).
+    headers = {"Content-Type": "application/json"} if method in ("POST", "PUT") else {}
     async with (
         aiohttp.ClientSession() as session,
-        session.request(method, f"{url}/_emulator{path}", data=data) as response,
+        session.request(method, f"{url}/_emulator{path}", data=data, headers=headers) as response,
     ):
         assert response.status == 200, await response.text()
         return msgspec.json.decode(await response.read())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ import anyio.abc
 import pytest
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from orgo_async.emulator.policy import RESTARTED_ERROR
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc
 
@@ -57,8 +59,8 @@ async def test_the_cli_prints_its_url_first_serves_and_exits_0_on_a_signal(
 
 
 async def test_a_kill_mid_build_leaves_a_state_the_next_start_reads(tmp_path: Path) -> None:
-    """SIGKILL during a build leaves a whole state file; the build comes back interrupted."""
-    state = tmp_path / "state.json"
+    """SIGKILL during a build leaves a whole state; the build comes back failed, saying why."""
+    state = tmp_path / "state.db"
     async with _emulator_process("--state", str(state), "--build-time", "30") as (process, url):
         async with (
             api(KEY) as s,
@@ -73,7 +75,7 @@ async def test_a_kill_mid_build_leaves_a_state_the_next_start_reads(tmp_path: Pa
         s.get(url + "/templates/default/alpha/1.0.0/build") as r,
     ):
         info = await r.json()
-    assert (info["status"], info["error"]) == ("failed", "interrupted")
+    assert (info["status"], info["error"]) == ("failed", RESTARTED_ERROR)
 
 
 @pytest.mark.parametrize(
@@ -90,4 +92,54 @@ async def test_bad_settings_exit_2_with_a_message(args: list[str], message: byte
         result = await anyio.run_process(command, check=False)
     assert result.returncode == 2
     assert result.stdout == b""
+    assert message in result.stderr
+
+
+def _newer_state(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA application_id = 1330792271")  # "ORGO"
+        db.execute("PRAGMA user_version = 99")
+        db.execute("CREATE TABLE templates (ref TEXT)")
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "message"),
+    [
+        *[
+            pytest.param(command, kind, message, id=f"{name}-{kind}")
+            for name, command in [
+                ("module", ["-m", "orgo_async.emulator"]),
+                ("orgo-async", ["-m", "orgo_async.cli", "emulator"]),
+            ]
+            for kind, message in [
+                ("missing-directory", b"does not exist"),
+                ("directory", b"it is a directory"),
+                ("not-a-state", b"not a valid emulator state"),
+                ("newer-schema", b"newer orgo_async"),
+            ]
+        ],
+    ],
+)
+async def test_an_unusable_state_path_exits_2_with_one_line(
+    tmp_path: Path, command: list[str], kind: str, message: bytes
+) -> None:
+    """A state path that cannot hold a state is refused at start: one line, exit code 2."""
+    path = tmp_path / "state.db"
+    if kind == "missing-directory":
+        path = tmp_path / "missing" / "state.db"
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "not-a-state":
+        path.write_text("my notes\n")
+    else:
+        _newer_state(path)
+    argv = [sys.executable, *command, "--port", "0", "--state", str(path)]
+    with anyio.fail_after(30):
+        result = await anyio.run_process(argv, check=False)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
     assert message in result.stderr

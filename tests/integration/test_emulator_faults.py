@@ -144,7 +144,7 @@ async def test_reset_forgets_everything_but_curated_templates(orgo_emulator: str
             assert r.status == 201
         async with s.put(orgo_emulator + C + "/faults", json={"latency_ms": 5}) as r:
             assert r.status == 200
-        async with s.post(orgo_emulator + C + "/reset") as r:
+        async with s.post(orgo_emulator + C + "/reset", json={}) as r:
             assert await r.json() == {"reset": True}
         async with s.get(orgo_emulator + "/templates") as r:
             assert (await r.json())["templates"] == []

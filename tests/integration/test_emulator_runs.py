@@ -46,7 +46,8 @@ async def test_a_version_not_built_is_409(orgo_emulator: str) -> None:
 )
 async def test_bad_test_run_requests(orgo_emulator: str, body: Any, status: int) -> None:
     """A missing, malformed or unknown ref is refused with a typed status."""
-    kwargs = {"data": body} if isinstance(body, str) else {"json": body}
+    json_text = {"data": body, "headers": {"Content-Type": "application/json"}}
+    kwargs = json_text if isinstance(body, str) else {"json": body}
     async with api() as s, s.post(orgo_emulator + RUN, **kwargs) as r:
         assert r.status == status
         assert (await r.json())["error"]

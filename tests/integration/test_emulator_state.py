@@ -8,6 +8,8 @@ import anyio
 import msgspec
 import pytest
 
+from orgo_async.emulator._legacy_state import BACKUP_SUFFIX
+from orgo_async.emulator.policy import RESTARTED_ERROR
 from orgo_async.errors import ConfigurationError
 from orgo_async.testing import run_emulator
 from tests.integration.test_emulator_support import api, doc, read_frames
@@ -115,3 +117,68 @@ async def test_a_state_file_with_a_bad_template_is_refused(
         async with run_emulator(state_file=state):
             pass
     assert state.read_bytes() == content
+
+
+async def test_a_json_state_left_by_a_kill_is_migrated_and_its_build_settled(
+    tmp_path: Path,
+) -> None:
+    """The JSON state of earlier versions, with a build in flight, starts as a database."""
+    state = tmp_path / "state.json"
+    document = {"api_version": "orgo.ai/v1", "template": {"name": "alpha", "version": "1.0.0"}}
+    event = {"ts": "2026-01-01T00:00:00Z", "level": "info", "phase": "install", "line": "apt"}
+    ref = "default/alpha@1.0.0"
+    template = {"ref": ref, "digest": "d" * 64, "published": event["ts"], "document": document}
+    build = {"id": "bld_7", "ref": ref, "digest": "d" * 64, "status": "building"}
+    old = {
+        "format": 1,
+        "templates": [template],
+        "builds": [{**build, "events": [event, event]}],
+        "build_count": 7,
+    }
+    state.write_bytes(msgspec.json.encode(old))
+    async with run_emulator(state_file=state) as url, api() as s:
+        async with s.get(url + V + "/build") as r:
+            info = await r.json()
+        frames = await read_frames(s, url + V + "/build/events")
+        async with s.post(url + "/templates?auto_build=true", data=doc("beta")) as r:
+            assert r.status == 201
+        async with s.get(url + "/templates/default/beta/1.0.0/build") as r:
+            assert (await r.json())["status"] in ("building", "ready")
+    assert (info["status"], info["error"]) == ("failed", RESTARTED_ERROR)
+    assert [f.id for f in frames] == [1, 2, 3]
+    assert [f.data["level"] for f in frames] == ["info", "info", "error"]
+    assert frames[-1].data["phase"] == "install"
+    names = sorted([p.name async for p in anyio.Path(tmp_path).iterdir()])
+    assert names == ["state.json", "state.json" + BACKUP_SUFFIX]
+    assert msgspec.json.decode((tmp_path / names[1]).read_bytes()) == old
+    async with (
+        run_emulator(state_file=state) as url,
+        api() as s,
+        s.get(url + "/templates/default/beta/1.0.0") as r,
+    ):
+        assert r.status == 200  # published on the migrated database, and still there
+
+
+async def test_a_second_emulator_on_the_same_state_is_refused(tmp_path: Path) -> None:
+    """Two emulators never write one state: the second start raises ConfigurationError."""
+    state = tmp_path / "state.db"
+    async with run_emulator(state_file=state):
+        with pytest.raises(ConfigurationError, match="in use by another process"):
+            async with run_emulator(state_file=state):
+                pass
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        pytest.param("missing/state.db", "does not exist", id="missing-directory"),
+        pytest.param(".", "is a directory", id="directory"),
+    ],
+)
+async def test_an_unusable_state_path_raises_before_serving(
+    tmp_path: Path, where: str, message: str
+) -> None:
+    """run_emulator refuses a state path that cannot hold a state, before it serves."""
+    with pytest.raises(ConfigurationError, match=message):
+        async with run_emulator(state_file=tmp_path / where):
+            pytest.fail("the emulator served")

@@ -69,7 +69,11 @@ async def emulator_control(url: str, path: str, body: dict[str, Any]) -> None:
     """POST a control request (inject a fault, cut streams) to the emulator."""
     async with (
         aiohttp.ClientSession() as session,
-        session.post(f"{url}/_emulator/{path}", data=msgspec.json.encode(body)) as response,
+        session.post(
+            f"{url}/_emulator/{path}",
+            data=msgspec.json.encode(body),
+            headers={"Content-Type": "application/json"},
+        ) as response,
     ):
         assert response.status == 200, await response.text()
 

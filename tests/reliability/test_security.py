@@ -209,7 +209,8 @@ async def _call(
 async def _inject(url: str, *, status: int, count: int) -> None:
     async with aiohttp.ClientSession() as session:
         body = msgspec.json.encode({"route": "*", "status": status, "count": count})
-        async with session.post(f"{url}/_emulator/inject", data=body) as response:
+        headers = {"Content-Type": "application/json"}
+        async with session.post(f"{url}/_emulator/inject", data=body, headers=headers) as response:
             response.raise_for_status()
 
 
