@@ -32,6 +32,7 @@ __all__ = [
     "YAML_MEDIA_TYPE",
     "Body",
     "TemplateDocument",
+    "document_identity",
     "publish_body",
     "validate_body",
     "wrapped_validate_body",
@@ -124,7 +125,7 @@ def _publish_body(document: TemplateDocument, *, validate: bool, namespace: str 
     if template is not None:
         name, version = template.template.name, template.template.version
     else:
-        name, version = _identity(data)
+        name, version = document_identity(data)
     envelope = {"namespace": namespace, "name": name, "version": version, "template": data}
     return Body(_encoded(envelope), JSON_MEDIA_TYPE, template)
 
@@ -202,8 +203,12 @@ def _is_json(text: bytes) -> bool:
     return True
 
 
-def _identity(data: Any) -> tuple[str, str]:
-    """The name and version a document names, for an envelope: its template block or sugar."""
+def document_identity(data: Any) -> tuple[str, str]:
+    """The name and version a parsed document names, unvalidated: its template block or sugar.
+
+    Raises:
+        TemplateValidationError: the document names neither.
+    """
     if isinstance(data, Mapping):
         block = data.get("template")
         if isinstance(block, Mapping):
@@ -219,7 +224,7 @@ def _identity(data: Any) -> tuple[str, str]:
             ValidationIssue(
                 field="template.name",
                 code="required",
-                message="the publish envelope needs the document's name and version",
+                message="the document names no template name and version",
                 hint="write template.name and template.version, or name: <name>@<version>",
             )
         ]
