@@ -1,9 +1,12 @@
 """The orgo.ai/v1 format as data: every object, field, type, enum, pattern and limit.
 
-This table mirrors the published JSON Schema (``GET /template-schema``); the validator
-walks a document against it. Checks the schema only states in prose (exactly one of
-``from``/``inline``, reserved paths and ports, unique names, references) live in
-:mod:`orgo_async.documents.checks`.
+This table mirrors the published JSON Schema (``GET /template-schema``, bundled with the
+emulator); the validator walks a document against it. A test walks the bundled schema
+beside this table and fails when any type, pattern, bound, enum, required field or closed
+object differs, so the two cannot drift apart. The table adds only what the schema has no
+words for: messages, hints, and the narrower ``cpu`` list the docs' prose gives. Checks
+the schema only states in prose (exactly one of ``from``/``inline``, reserved paths and
+ports, unique names, references) live in :mod:`orgo_async.documents.checks`.
 """
 
 from __future__ import annotations
