@@ -279,9 +279,13 @@ def template_of(written: Written) -> Template:
         raise TemplateValidationError(
             [ValidationIssue(field=field, code="type", message=message if at else str(exc))]
         ) from exc
-    # Not fields of the document: kept beside it (see Template).
+    # Not fields of the document: kept beside it (see Template). A mapping is encoded
+    # only when its source is asked for; the copy read_written made is the template's own.
     extra = template.__dict__
-    extra["_source"] = written.body()
+    if written.text is not None:
+        extra["_source"] = written.text
+    else:
+        extra["_written"] = written.data
     extra["_media_type"] = written.media_type
     if issues:
         extra["_warnings"] = tuple(issues)

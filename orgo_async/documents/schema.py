@@ -331,8 +331,17 @@ class Template(_Node, frozen=True, kw_only=True, dict=True):
 
     @property
     def source(self) -> bytes | None:
-        """The document as written (text, or a mapping as JSON); None when built otherwise."""
-        source: bytes | None = self.__dict__.get("_source")
+        """The document as written (text, or a mapping as JSON); None when built otherwise.
+
+        Raises:
+            TemplateSyntaxError: a mapping holding what JSON cannot write.
+        """
+        extra = self.__dict__
+        if "_source" not in extra and "_written" in extra:
+            from orgo_async.documents._limits import encode_json
+
+            extra["_source"] = encode_json(extra.pop("_written"))
+        source: bytes | None = extra.get("_source")
         return source
 
     @property
