@@ -38,6 +38,7 @@ from orgo_async.errors import (
     StreamError,
     TemplateError,
     TemplateSyntaxError,
+    TemplateTooLargeError,
     TemplateValidationError,
     UnprocessableEntityError,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "TemplateRef",
     "TemplateRun",
     "TemplateSyntaxError",
+    "TemplateTooLargeError",
     "TemplateValidationError",
     "TemplateVersion",
     "Timeout",

@@ -6,6 +6,7 @@ OrgoError
 ├── InvalidRefError             a ref that does not parse; also a ValueError
 ├── TemplateError               a document problem found locally, before any request
 │   ├── TemplateSyntaxError     YAML/JSON that does not parse (line, column)
+│   │   └── TemplateTooLargeError   a document or request body over the size limit (size, limit)
 │   └── TemplateValidationError a document that parses but breaks the format (issues)
 ├── APIError                    something went wrong talking to the API
 │   ├── APIConnectionError      the server could not be reached, or a stream dropped
@@ -68,6 +69,7 @@ __all__ = [
     "StreamError",
     "TemplateError",
     "TemplateSyntaxError",
+    "TemplateTooLargeError",
     "TemplateValidationError",
     "UnprocessableEntityError",
 ]
@@ -108,13 +110,37 @@ class TemplateSyntaxError(TemplateError):
         super().__init__(f"{message}{where}")
 
 
+class TemplateTooLargeError(TemplateSyntaxError):
+    """The document, or the request body made from it, is larger than the API takes.
+
+    Raised before anything is read further or sent. A ``TemplateSyntaxError`` too: the
+    text is not read at all.
+
+    Attributes:
+        size: the size found, in bytes (at least ``limit + 1`` when reading stopped early).
+        limit: the most bytes allowed.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int):
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
 class TemplateValidationError(TemplateError):
-    """The document parses but breaks the orgo.ai/v1 format; every problem is in ``issues``."""
+    """The document parses but breaks the orgo.ai/v1 format; every problem is in ``issues``.
+
+    ``issues`` holds the errors and, after them, any warnings found beside them.
+    """
 
     def __init__(self, issues: Sequence[ValidationIssue]):
         self.issues: list[ValidationIssue] = list(issues)
-        lines = [f"  {issue.field or '<document>'}: {issue.message}" for issue in self.issues]
-        count = len(self.issues)
+        lines = [
+            f"  {issue.field or '<document>'}: "
+            f"{'' if issue.is_error else 'warning: '}{issue.message}"
+            for issue in self.issues
+        ]
+        count = sum(1 for issue in self.issues if issue.is_error)
         super().__init__(
             f"template is invalid ({count} problem{'s' if count != 1 else ''}):\n"
             + "\n".join(lines)

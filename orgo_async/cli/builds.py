@@ -13,7 +13,7 @@ import click
 from orgo_async.cli._params import SECONDS, default_in_help
 from orgo_async.cli._runner import run
 from orgo_async.cli.console import BuildView, make_view, outcome_from_info
-from orgo_async.cli.exits import ExitCode
+from orgo_async.cli.exits import CommandError, ExitCode
 from orgo_async.cli.templates import (
     FILE_HELP,
     PATH,
@@ -21,6 +21,7 @@ from orgo_async.cli.templates import (
     check_distinct_refs,
     load_files,
     report_problems,
+    report_warnings,
 )
 from orgo_async.errors import (
     APIConnectionError,
@@ -49,8 +50,10 @@ def register(group: click.Group) -> None:
 
     @group.command(
         short_help="Publish template files (validated locally first).",
-        help="Validate every file locally, then publish each one. Nothing is published when "
-        "any file is invalid. Identical content at an existing ref is not an error.\n\n"
+        help="Validate every file locally, then publish each one as written. Nothing is "
+        "published when any file is invalid; warnings are printed and do not stop it. "
+        "--no-validate skips the local check and leaves the verdict to the server. "
+        "Identical content at an existing ref is not an error.\n\n"
         "With --build, one file is built and its log followed; several files are built "
         "as a fleet. --auto-build asks the server to start the build and returns at once.",
     )
@@ -60,8 +63,22 @@ def register(group: click.Group) -> None:
         "--auto-build", is_flag=True, help="Have the server start each build; do not wait."
     )
     @click.option("--force", is_flag=True, help="Replace different content at the same ref.")
-    def publish(files: tuple[Path, ...], build: bool, auto_build: bool, force: bool) -> int:
-        return run(run_publish, files=list(files), build=build, auto_build=auto_build, force=force)
+    @click.option(
+        "--validate/--no-validate",
+        default=True,
+        help=default_in_help("Check each file locally before sending it.", "--validate"),
+    )
+    def publish(
+        files: tuple[Path, ...], build: bool, auto_build: bool, force: bool, validate: bool
+    ) -> int:
+        return run(
+            run_publish,
+            files=list(files),
+            build=build,
+            auto_build=auto_build,
+            force=force,
+            validate=validate,
+        )
 
     @group.command(
         short_help="Build a published version's golden snapshot.",
@@ -271,23 +288,30 @@ async def run_publish(
     build: bool = False,
     auto_build: bool = False,
     force: bool = False,
+    validate: bool = True,
 ) -> int:
-    """``publish FILE... [--build] [--auto-build] [--force]``: validate all, then publish each."""
+    """``publish FILE... [--build] [--auto-build] [--force] [--no-validate]``: validate all,
+    then publish each as written."""
     out = ctx.output
-    loaded = load_files(files)
+    loaded = load_files(files, validate=validate)
     check_distinct_refs(loaded)
+    report_warnings(out, loaded)
     if not report_problems(out, loaded):
         return ExitCode.USAGE
     if build and len(loaded) > 1:
+        if not validate:
+            raise CommandError(
+                "error: --no-validate with --build takes one file: "
+                "several are built as a fleet, which checks every file"
+            )
         # Several builds need what a fleet does: a concurrency bound and 429 handling.
         from orgo_async.cli.fleet import run_fleet_of
 
         return await run_fleet_of(ctx, [entry.path for entry in loaded], force=force)
     async with ctx.client() as orgo:
         for entry in loaded:
-            assert entry.template is not None  # load_files succeeded for every entry
             result = await orgo.templates.publish(
-                entry.template, force=force, auto_build=auto_build
+                entry.document, force=force, auto_build=auto_build, validate=validate
             )
             out.record("published", result, file=str(entry.path))
             started = f"; build {result.auto_build}" if result.auto_build else ""

@@ -26,7 +26,7 @@ from orgo_async.refs import TemplateRef
 if TYPE_CHECKING:
     from orgo_async.cli.context import CLIContext
     from orgo_async.documents import Template
-    from orgo_async.models import TemplateVersion
+    from orgo_async.models import TemplateVersion, ValidationIssue
 
 __all__ = [
     "FILE_HELP",
@@ -39,6 +39,7 @@ __all__ = [
     "print_versions",
     "register",
     "report_problems",
+    "report_warnings",
     "yaml_text",
 ]
 
@@ -66,7 +67,9 @@ def register(group: click.Group) -> None:
     @group.command(
         short_help="Check template files locally (offline, no API key needed).",
         help="Check template files against the orgo.ai/v1 format without any request.\n\n"
-        "Prints every problem with its file and field path; exits 2 when any file is invalid.",
+        "Prints every problem with its file and field path; exits 2 when any file is invalid. "
+        "Warnings (orgo_async's answers where the docs are silent) are printed too, but "
+        "never make a file invalid.",
     )
     @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=PATH, help=FILE_HELP)
     def validate(files: tuple[Path, ...]) -> int:
@@ -118,25 +121,44 @@ class LoadedFile:
     Attributes:
         path: the file as given.
         template: the loaded template, when the file is valid.
-        problems: one printable line per problem, prefixed with the path.
-        issues: the same problems as JSON-ready objects, for ``--json``.
+        problems: one printable line per error, prefixed with the path.
+        issues: the errors as JSON-ready objects, for ``--json``.
+        warnings: one printable line per warning, prefixed with the path.
+        text: the file's bytes, when it was read but not validated.
     """
 
     path: Path
     template: Template | None = None
     problems: list[str] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    text: bytes | None = None
+
+    @property
+    def document(self) -> Template | bytes:
+        """What to publish: the loaded template, or the bytes read unchecked."""
+        document = self.template if self.template is not None else self.text
+        assert document is not None, "publish only files that loaded"
+        return document
 
 
-def load_files(paths: list[Path]) -> list[LoadedFile]:
-    """Load and validate every file locally, collecting every problem instead of stopping."""
+def load_files(paths: list[Path], *, validate: bool = True) -> list[LoadedFile]:
+    """Load and validate every file locally, collecting every problem instead of stopping.
+
+    Without ``validate`` each file is only read: the server alone judges it.
+    """
     from orgo_async.documents import load_template
 
     loaded: list[LoadedFile] = []
     for path in paths:
         entry = LoadedFile(path)
         try:
+            if not validate:
+                entry.text = path.read_bytes()
+                loaded.append(entry)
+                continue
             entry.template = load_template(path.read_bytes())
+            entry.warnings = [_issue_line(path, issue) for issue in entry.template.warnings]
         except OSError as exc:
             reason = exc.strerror or str(exc)
             entry.problems.append(f"{path}: cannot read: {reason}")
@@ -155,6 +177,9 @@ def load_files(paths: list[Path]) -> list[LoadedFile]:
             )
         except TemplateValidationError as exc:
             for issue in exc.issues:
+                if not issue.is_error:
+                    entry.warnings.append(_issue_line(path, issue))
+                    continue
                 line = f"{path}: {issue.field or '<document>'}: {issue.message} [{issue.code}]"
                 entry.problems.append(line)
                 if issue.hint:
@@ -162,6 +187,29 @@ def load_files(paths: list[Path]) -> list[LoadedFile]:
                 entry.issues.append(to_builtins(issue))
         loaded.append(entry)
     return loaded
+
+
+def _issue_line(path: Path, issue: ValidationIssue) -> str:
+    return f"{path}: warning: {issue.field or '<document>'}: {issue.message} [{issue.code}]"
+
+
+def report_warnings(output: Output, loaded: list[LoadedFile]) -> None:
+    """Print every warning of every file to stderr (a ``warning`` record each with --json)."""
+    for entry in loaded:
+        for line in entry.warnings:
+            if output.json:
+                output.stderr.write(
+                    _json_line({"type": "warning", "file": str(entry.path), "message": line})
+                )
+            else:
+                output.stderr.write(line + "\n")
+    output.stderr.flush()
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    import msgspec
+
+    return msgspec.json.encode(record).decode() + "\n"
 
 
 def check_distinct_refs(loaded: list[LoadedFile]) -> None:
@@ -195,6 +243,7 @@ def run_validate(ctx: CLIContext, *, files: list[Path]) -> int:
 
     out = ctx.output
     loaded = load_files(files)
+    report_warnings(out, loaded)
     for entry in loaded:
         if entry.template is not None:
             digest = template_digest(entry.template)

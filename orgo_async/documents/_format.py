@@ -1,9 +1,12 @@
 """The orgo.ai/v1 format as data: every object, field, type, enum, pattern and limit.
 
-This table mirrors the published JSON Schema (``GET /template-schema``); the validator
-walks a document against it. Checks the schema only states in prose (exactly one of
-``from``/``inline``, reserved paths and ports, unique names, references) live in
-:mod:`orgo_async.documents.checks`.
+This table mirrors the published JSON Schema (``GET /template-schema``, bundled with the
+emulator); the validator walks a document against it. A test walks the bundled schema
+beside this table and fails when any type, pattern, bound, enum, required field or closed
+object differs, so the two cannot drift apart. The table adds only what the schema has no
+words for: messages, hints, and the narrower ``cpu`` list the docs' prose gives. Checks
+the schema only states in prose (exactly one of ``from``/``inline``, reserved paths and
+ports, unique names, references) live in :mod:`orgo_async.documents.checks`.
 """
 
 from __future__ import annotations
@@ -51,11 +54,16 @@ class Int:
 
 @dataclass(frozen=True)
 class Num:
-    """A finite number with allowed values; ``message`` overrides the enum message."""
+    """A finite number with allowed values; ``message`` overrides the enum message.
+
+    ``documented`` is the narrower list the docs' prose gives, when it differs from the
+    schema's enum: a value only the schema allows is a warning.
+    """
 
     enum: tuple[float, ...]
     message: str
     hint: str | None = None
+    documented: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,16 @@ class EnvValue:
 
 @dataclass(frozen=True)
 class Obj:
-    """A closed object: unknown fields are reported, ``required`` ones must be present."""
+    """An object: ``required`` fields must be present, unknown ones are reported.
+
+    An unknown field is an error where the schema closes the object
+    (``additionalProperties: false``) and a warning where it leaves it ``open``.
+    """
 
     fields: dict[str, Spec]
     required: tuple[str, ...] = ()
     did_you_mean: dict[str, str] = field(default_factory=dict)
+    open: bool = False
 
 
 Spec = Str | Int | Num | Bool | ListOf | MapOf | EnvValue | Obj
@@ -146,7 +159,8 @@ HARDWARE = Obj(
         "cpu": Num(
             (0.5, 1, 2, 4, 8, 16),
             "cpu must be one of 1, 2, 4, 8, 16",
-            "0.5 is also accepted, for a fractional baseline vCPU",
+            "the schema also lists 0.5, a fractional baseline vCPU",
+            documented=(1, 2, 4, 8, 16),
         ),
         "ram_gb": Int(enum=(4, 8, 16, 32, 64)),
         "disk_gb": Int(minimum=1),
@@ -278,6 +292,7 @@ SOURCE = Obj(
         "event": S,
     },
     required=("type",),
+    open=True,
 )
 
 DEDUP = Obj(
@@ -306,6 +321,7 @@ ACTION = Obj(
         "endpoint": S,
     },
     required=("type",),
+    open=True,
 )
 
 TRIGGER = Obj(

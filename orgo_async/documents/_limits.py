@@ -16,7 +16,7 @@ from typing import Any, Final
 import msgspec
 
 from orgo_async.documents._paths import index_path, key_path
-from orgo_async.errors import TemplateSyntaxError
+from orgo_async.errors import TemplateSyntaxError, TemplateTooLargeError
 
 __all__ = [
     "MAX_DEPTH",
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_NODES",
     "MIN_INT",
     "IntegerRangeError",
+    "check_body_size",
     "check_data",
     "check_json",
     "document_text",
@@ -81,9 +82,28 @@ def document_text(source: str | bytes) -> str:
 
 def _check_size(size: int) -> None:
     if size > MAX_DOCUMENT_BYTES:
-        raise TemplateSyntaxError(
-            f"the document is {size:,} bytes; at most {MAX_DOCUMENT_BYTES:,} are read"
+        raise TemplateTooLargeError(
+            f"the document is {size:,} bytes; at most {MAX_DOCUMENT_BYTES:,} are read",
+            size=size,
+            limit=MAX_DOCUMENT_BYTES,
         )
+
+
+def check_body_size(body: bytes) -> bytes:
+    """Return ``body`` when the API takes a request body that large.
+
+    Raises:
+        TemplateTooLargeError: the body is over :data:`MAX_DOCUMENT_BYTES`; its size is
+            in the message.
+    """
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise TemplateTooLargeError(
+            f"the request body would be {len(body):,} bytes; the API takes at most "
+            f"{MAX_DOCUMENT_BYTES:,}",
+            size=len(body),
+            limit=MAX_DOCUMENT_BYTES,
+        )
+    return body
 
 
 def check_data(data: Any) -> None:

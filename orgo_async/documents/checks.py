@@ -3,6 +3,11 @@
 Exactly one of ``from``/``inline``, reserved destination paths and ports, unique names,
 declared secrets, references between parts (services, apps) and ``${...}`` references.
 Every function tolerates values of the wrong type: the structural walk reports those.
+
+Rules the docs state are errors. Where the docs are silent (their Unknowns: must a
+referenced service or secret be declared, is ``format: uri`` enforced, are paths under
+Orgo's binaries reserved, which fields a source or action needs), the check is
+orgo_async's own answer and reports a warning.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from orgo_async.documents.interpolate import (
     scope_of,
 )
 from orgo_async.models import ValidationIssue
+from orgo_async.models.templates import ERROR, WARNING
 
 __all__ = ["RESERVED_PATHS", "RESERVED_PORTS", "check_semantics", "path_problem"]
 
@@ -36,10 +42,11 @@ RESERVED_PATHS: Final = (
     "/var/orgo",
     "/orgo",
     "/etc/supervisor",
-    "/opt/orgo",
-    "/usr/local/sbin",
 )
-"""Destinations files and app data may not touch: these paths and everything under them."""
+"""Destinations the docs reserve, and everything under them: an error."""
+GUESSED_RESERVED_PATHS: Final = ("/opt/orgo", "/usr/local/sbin")
+"""Where the docs' "Orgo's own binaries under /opt and /usr/local/sbin" may live (they
+give no list): a destination here is a warning."""
 RESERVED_PORTS: Final = frozenset({5900, 5999, 6080, 8080})
 """In-VM ports Orgo's VNC, noVNC and desktop API listen on."""
 ON_FAIL_WORDS: Final = ("restart_vm", "alert", "none")
@@ -69,20 +76,21 @@ _ACTION_NEEDS: Final = {
 _HEALTH_NEEDS: Final = {"http": "url", "tcp": "port", "command": "command", "process": "process"}
 
 
-def path_problem(text: str) -> tuple[str, str] | None:
-    """Judge a destination path (``~/`` is ``/root``); returns ``(code, reason)`` or None."""
+def path_problem(text: str) -> tuple[str, str, str] | None:
+    """Judge a destination path (``~/`` is ``/root``); ``(code, reason, severity)`` or None."""
     expanded = "/root" + text[1:] if text == "~" or text.startswith("~/") else text
     if not expanded.startswith("/"):
-        return "format", "must be an absolute path or start with ~/"
+        return "format", "must be an absolute path or start with ~/", ERROR
     segments = [part for part in expanded.split("/") if part not in ("", ".")]
     if ".." in segments:
-        return "format", "must not contain '..'"
+        return "format", "must not contain '..'", ERROR
     normalized = "/" + "/".join(segments)
     if normalized == "/":
-        return "reserved_path", "is the root directory"
-    for prefix in RESERVED_PATHS:
-        if normalized == prefix or normalized.startswith(prefix + "/"):
-            return "reserved_path", f"is under the reserved path {prefix}"
+        return "reserved_path", "is the root directory", WARNING
+    for prefixes, severity in ((RESERVED_PATHS, ERROR), (GUESSED_RESERVED_PATHS, WARNING)):
+        for prefix in prefixes:
+            if normalized == prefix or normalized.startswith(prefix + "/"):
+                return "reserved_path", f"is under the reserved path {prefix}", severity
     return None
 
 
@@ -91,8 +99,14 @@ def check_semantics(document: Mapping[str, Any]) -> list[ValidationIssue]:
     return list(_Checks(document).run())
 
 
-def _issue(field: str, code: str, message: str, hint: str | None = None) -> ValidationIssue:
-    return ValidationIssue(field=field, code=code, message=message, hint=hint)
+def _issue(
+    field: str, code: str, message: str, hint: str | None = None, severity: str = ERROR
+) -> ValidationIssue:
+    return ValidationIssue(field=field, code=code, message=message, hint=hint, severity=severity)
+
+
+def _warning(field: str, code: str, message: str, hint: str | None = None) -> ValidationIssue:
+    return _issue(field, code, message, hint, WARNING)
 
 
 def _items(value: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -129,7 +143,10 @@ class _Checks:
         yield from self.unique(
             list(_items(self.doc.get("terminal"), "terminal")), "terminal session"
         )
-        yield from self.unique(list(_items(self.doc.get("secrets"), "secrets")), "secret")
+        # The docs ask unique names of apps, services, triggers and sessions, not secrets.
+        yield from self.unique(
+            list(_items(self.doc.get("secrets"), "secrets")), "secret", severity=WARNING
+        )
         yield from self.env_secrets()
         yield from self.files()
         yield from self.urls()
@@ -148,10 +165,11 @@ class _Checks:
                 problems: list[RefProblem] = []
                 interpolate_string(text, scope, problems.append)
                 for problem in problems:
-                    yield _issue(path, problem.code, problem.message, problem.hint)
+                    severity = ERROR if problem.documented else WARNING
+                    yield _issue(path, problem.code, problem.message, problem.hint, severity)
 
     def unique(
-        self, items: list[tuple[str, Mapping[str, Any]]], what: str
+        self, items: list[tuple[str, Mapping[str, Any]]], what: str, severity: str = ERROR
     ) -> Iterator[ValidationIssue]:
         first: dict[str, str] = {}
         for path, item in items:
@@ -164,13 +182,15 @@ class _Checks:
                     "duplicate",
                     f"{what} name {name!r} is already used by {first[name]}",
                     f"{what} names must be unique",
+                    severity,
                 )
             else:
                 first[name] = path
 
     def secret_ref(self, name: Any, path: str) -> Iterator[ValidationIssue]:
+        # Whether the service refuses an undeclared secret is not documented.
         if isinstance(name, str) and name not in self.secrets:
-            yield _issue(
+            yield _warning(
                 path,
                 "undeclared_secret",
                 f"secret {name!r} is not declared under secrets",
@@ -196,8 +216,8 @@ class _Checks:
         text = self.text(value)
         problem = path_problem(text) if text is not None else None
         if problem is not None:
-            code, reason = problem
-            yield _issue(path, code, f"{leaf_name(path)} {text!r} {reason}", _PATH_HINT)
+            code, reason, severity = problem
+            yield _issue(path, code, f"{leaf_name(path)} {text!r} {reason}", _PATH_HINT, severity)
 
     def files(self) -> Iterator[ValidationIssue]:
         for path, entry in _items(self.doc.get("files"), "files"):
@@ -225,20 +245,23 @@ class _Checks:
         elif match["scheme"] == "secret":
             name = match["rest"]
             if _SECRET_NAME.search(name) is None:
-                yield _issue(path, "format", f"secret://{name[:60]} does not name a secret")
+                yield _warning(path, "format", f"secret://{name[:60]} does not name a secret")
             else:
                 yield from self.secret_ref(name, path)
 
     def url(self, value: Any, path: str) -> Iterator[ValidationIssue]:
+        # Whether the schema's `format: uri` is enforced is not documented.
         text = self.text(value)
         if text is not None and _HTTP_URL.match(text) is None:
-            yield _issue(path, "format", f"{leaf_name(path)} must be an http:// or https:// URL")
+            yield _warning(path, "format", f"{leaf_name(path)} is not an http:// or https:// URL")
 
     def service_ref(
         self, name: Any, path: str, shown: str | None = None
     ) -> Iterator[ValidationIssue]:
+        # Whether a service named elsewhere must be declared in the same document is not
+        # documented; the docs' own triggers example names one it does not declare.
         if isinstance(name, str) and name not in self.service_names:
-            yield _issue(
+            yield _warning(
                 path,
                 "unknown_ref",
                 f"{shown or leaf_name(path)} refers to service {name!r}, which no app declares",
@@ -252,8 +275,8 @@ class _Checks:
             for name in ("homepage", "source"):
                 value = metadata.get(name)
                 if isinstance(value, str) and _HTTP_URL.match(value) is None:
-                    yield _issue(
-                        f"template.{name}", "format", f"{name} must be an http:// or https:// URL"
+                    yield _warning(
+                        f"template.{name}", "format", f"{name} is not an http:// or https:// URL"
                     )
         for path, secret in _items(self.doc.get("secrets"), "secrets"):
             if "docs_url" in secret:
@@ -266,7 +289,7 @@ class _Checks:
             if isinstance(requires, list):
                 for index, name in enumerate(requires):
                     if isinstance(name, str) and name not in app_names:
-                        yield _issue(
+                        yield _warning(
                             index_path(key_path(app_path, "requires"), index),
                             "unknown_ref",
                             f"requires app {name!r}, which the template does not declare",
@@ -292,8 +315,8 @@ class _Checks:
         kind = health.get("type")
         needed = _HEALTH_NEEDS.get(kind) if isinstance(kind, str) else None
         if needed is not None and needed not in health:
-            yield _issue(
-                key_path(path, needed), "required", f"{needed} is required when type is {kind}"
+            yield _warning(
+                key_path(path, needed), "required", f"{needed} is needed when type is {kind}"
             )
         if kind == "http" and "url" in health:
             yield from self.url(health["url"], key_path(path, "url"))
@@ -331,8 +354,8 @@ class _Checks:
         kind = source.get("type")
         for needed in _SOURCE_NEEDS.get(kind, ()) if isinstance(kind, str) else ():
             if needed not in source:
-                yield _issue(
-                    key_path(path, needed), "required", f"{needed} is required when type is {kind}"
+                yield _warning(
+                    key_path(path, needed), "required", f"{needed} is needed when type is {kind}"
                 )
         schedule = self.text(source.get("schedule"))
         if schedule is not None and len(schedule.split()) != 5:
@@ -359,8 +382,8 @@ class _Checks:
         kind = action.get("type")
         for needed in _ACTION_NEEDS.get(kind, ()) if isinstance(kind, str) else ():
             if needed not in action:
-                yield _issue(
-                    key_path(path, needed), "required", f"{needed} is required when type is {kind}"
+                yield _warning(
+                    key_path(path, needed), "required", f"{needed} is needed when type is {kind}"
                 )
         if kind == "webhook" and "url" in action:
             yield from self.url(action["url"], key_path(path, "url"))
@@ -370,5 +393,6 @@ class _Checks:
 
 _PATH_HINT = (
     "use an absolute path or ~/...; /proc, /sys, /boot, /dev, /tmp, /run, /etc/orgo, "
-    "/var/orgo, /orgo, /etc/supervisor, /opt/orgo and /usr/local/sbin are reserved"
+    "/var/orgo, /orgo and /etc/supervisor are reserved, and Orgo's binaries under "
+    "/opt/orgo and /usr/local/sbin may be"
 )

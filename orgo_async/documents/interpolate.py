@@ -37,11 +37,17 @@ _NAME = re.compile(r"[^\s{}$]+")
 
 
 class RefProblem(NamedTuple):
-    """A reference that cannot be resolved, as the validator reports it."""
+    """A reference that cannot be resolved, as the validator reports it.
+
+    ``documented`` is False where refusing it is orgo_async's own reading of the docs
+    (a malformed reference, ``${env.X}`` inside an env value): the validator then reports
+    a warning, not an error.
+    """
 
     code: str
     message: str
     hint: str
+    documented: bool = True
 
 
 class Scope(NamedTuple):
@@ -114,8 +120,9 @@ def _resolve(kind: str, name: str, closed: bool, scope: Scope) -> str | RefProbl
         shown = f"${{{kind}.{name}" + ("}" if closed else "")
         return RefProblem(
             "unknown_ref",
-            f"malformed reference {shown[:60]!r}",
+            f"malformed reference {shown[:60]!r}; it is kept as written",
             f"write ${{{kind}.NAME}}, or $${{...}} for a literal '${{'",
+            documented=False,
         )
     if kind == "var":
         value = scope.vars.get(name)
@@ -129,8 +136,9 @@ def _resolve(kind: str, name: str, closed: bool, scope: Scope) -> str | RefProbl
     if not scope.env_allowed:
         return RefProblem(
             "unknown_ref",
-            f"${{env.{name}}} cannot be used inside an env value",
+            f"${{env.{name}}} inside an env value is kept as written",
             "env values may refer to vars only; move the shared text into vars",
+            documented=False,
         )
     if name in scope.secret_env:
         return RefProblem(

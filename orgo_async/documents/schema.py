@@ -4,16 +4,21 @@ Structs hold a document that :mod:`orgo_async.documents.validate` has already ac
 they carry types and enums but no patterns or ranges: those live in the validator, which
 reports every problem at once. Fields default to ``None`` meaning "not written"; the
 canonical dict (:meth:`Template.to_dict`) leaves them out, and the digest fills the
-documented defaults itself.
+documented defaults itself. Like the schema, every object is closed except a trigger's
+``source`` and ``actions``, whose fields beyond the schema are dropped here (and reported
+as warnings by the validator). A test holds every field and enum to the bundled schema.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import msgspec
 
 from orgo_async.refs import DEFAULT_NAMESPACE, TemplateRef
+
+if TYPE_CHECKING:
+    from orgo_async.models import ValidationIssue
 
 __all__ = [
     "Action",
@@ -193,8 +198,8 @@ Metric: TypeAlias = Literal[
 ]
 
 
-class Source(_Node, frozen=True, kw_only=True):
-    """A trigger's event source; ``type`` selects which fields apply."""
+class Source(_Node, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    """A trigger's event source; ``type`` selects which fields apply (the schema leaves it open)."""
 
     type: SourceType
     path: str | None = None
@@ -223,8 +228,8 @@ class Dedup(_Node, frozen=True, kw_only=True):
     rate_limit: str | None = None
 
 
-class Action(_Node, frozen=True, kw_only=True):
-    """What runs when a trigger fires; ``type`` selects which fields apply."""
+class Action(_Node, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    """What runs when a trigger fires; ``type`` selects which fields apply (open, like Source)."""
 
     type: Literal["webhook", "command", "service", "notify", "log", "api"]
     url: str | None = None
@@ -298,10 +303,14 @@ class Stream(_Node, frozen=True, kw_only=True):
     autostart: bool | None = None
 
 
-class Template(_Node, frozen=True, kw_only=True):
+class Template(_Node, frozen=True, kw_only=True, dict=True):
     """A whole ``orgo.ai/v1`` document in canonical form (sugar expanded, not interpolated).
 
-    Build one with :func:`orgo_async.documents.load_template`, which validates first.
+    Build one with :func:`orgo_async.documents.load_template`, which validates first. A
+    template loaded that way also remembers the document as it was written
+    (:attr:`source`), which is what publishing sends, and the warnings its validation
+    found (:attr:`warnings`). Neither is part of the document: they are not encoded,
+    compared or copied.
     """
 
     api_version: Literal["orgo.ai/v1"]
@@ -319,6 +328,33 @@ class Template(_Node, frozen=True, kw_only=True):
     hooks: Hooks | None = None
     telemetry: Telemetry | None = None
     egress_policy: EgressPolicy | None = None
+
+    @property
+    def source(self) -> bytes | None:
+        """The document as written (text, or a mapping as JSON); None when built otherwise.
+
+        Raises:
+            TemplateSyntaxError: a mapping holding what JSON cannot write.
+        """
+        extra = self.__dict__
+        if "_source" not in extra and "_written" in extra:
+            from orgo_async.documents._limits import encode_json
+
+            extra["_source"] = encode_json(extra.pop("_written"))
+        source: bytes | None = extra.get("_source")
+        return source
+
+    @property
+    def media_type(self) -> str:
+        """The media type of :attr:`source`: ``application/yaml`` or ``application/json``."""
+        media_type: str = self.__dict__.get("_media_type", "application/json")
+        return media_type
+
+    @property
+    def warnings(self) -> tuple[ValidationIssue, ...]:
+        """What validation flagged without refusing: orgo_async's answers to the docs' gaps."""
+        warnings: tuple[ValidationIssue, ...] = self.__dict__.get("_warnings", ())
+        return warnings
 
     @property
     def ref(self) -> TemplateRef:

@@ -1,10 +1,15 @@
 """Expand the short "sugar" form of a document into the canonical ``orgo.ai/v1`` shape.
 
 Sugar and canonical keys may be mixed. A sugar key fills the canonical field it stands
-for; when that field is already written with an equal value the two agree, and with a
-different value the clash is a ``conflict`` issue (nothing is silently preferred). The
-expansion remembers which canonical field came from which written key (``origins``), so
-problems found later are reported where the user wrote them (``cpu``, not ``hardware.cpu``).
+for; when that field is already written with an equal value the two agree. What a clash
+means is not documented: here the canonical field as written is kept and the clash is a
+``conflict`` warning. The expansion remembers which canonical field came from which
+written key (``origins``), so problems found later are reported where the user wrote them
+(``cpu``, not ``hardware.cpu``).
+
+``wallpaper:`` has no documented canonical form. Here it becomes a ``files`` entry fetched
+on every boot plus a line of ``hooks.on_every_boot``: orgo_async's choice, which the
+emulator shares; a real server may store something else (and so digest it differently).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any, Final, NamedTuple
 
 from orgo_async.documents._paths import index_path, key_path
 from orgo_async.models import ValidationIssue
+from orgo_async.models.templates import ERROR, WARNING
 
 __all__ = [
     "HOOK_NAMES",
@@ -46,6 +52,8 @@ DEFAULT_DEPTH: Final = 24
 
 _NAME_AT_VERSION = re.compile(r"(?P<name>[^@\s]+)@(?P<version>[^@\s]+)")
 _RAM = re.compile(r"(?P<amount>[0-9]+) ?(?P<unit>gb|g|gib|mb|m|mib)?", re.IGNORECASE | re.ASCII)
+_DOCUMENTED_RAM = re.compile(r"[0-9]+gb", re.ASCII)
+"""The spelling the docs show (``4gb``); the others read here are orgo_async's guesses."""
 _DISPLAY = re.compile(r"(?P<size>[0-9]+x[0-9]+)(?P<depth>x[0-9]+)?")
 
 
@@ -114,8 +122,12 @@ class _Expander:
         self.origins: dict[str, str] = {}
         self.claimed: set[str] = set()
 
-    def issue(self, field: str, code: str, message: str, hint: str | None = None) -> None:
-        self.issues.append(ValidationIssue(field=field, code=code, message=message, hint=hint))
+    def issue(
+        self, field: str, code: str, message: str, hint: str | None = None, severity: str = ERROR
+    ) -> None:
+        self.issues.append(
+            ValidationIssue(field=field, code=code, message=message, hint=hint, severity=severity)
+        )
 
     def expand(self, data: Mapping[str, Any], present: frozenset[str]) -> None:
         if "name" in present:
@@ -146,8 +158,10 @@ class _Expander:
             self.issue(
                 origin,
                 "conflict",
-                f"{origin}: {value!r} conflicts with {block}.{field}: {current[field]!r}",
+                f"{origin}: {value!r} conflicts with {block}.{field}: {current[field]!r};"
+                f" {block}.{field} is kept",
                 f"write it once, either as {origin} or as {block}.{field}",
+                WARNING,
             )
             return
         self.out[block] = {**current, field: value}
@@ -187,6 +201,14 @@ class _Expander:
                 "ram must be one of " + ", ".join(f"{gb}gb" for gb in RAM_SIZES_GB),
             )
         else:
+            if not (isinstance(value, str) and _DOCUMENTED_RAM.fullmatch(value.strip())):
+                self.issue(
+                    "ram",
+                    "undocumented_form",
+                    f"ram: {value!r} is read as {size}gb; the docs only show the form {size}gb",
+                    f"write ram: {size}gb",
+                    WARNING,
+                )
             self.merge("hardware", "ram_gb", size, "ram")
 
     def display(self, value: Any) -> None:
@@ -201,6 +223,15 @@ class _Expander:
             )
             return
         resolution = match[0] if match["depth"] else f"{match['size']}x{DEFAULT_DEPTH}"
+        if match["depth"]:
+            self.issue(
+                "display",
+                "undocumented_form",
+                f"display: {value!r} keeps its depth; the docs only show WIDTHxHEIGHT, "
+                f"given depth {DEFAULT_DEPTH}",
+                "or write hardware.resolution",
+                WARNING,
+            )
         self.merge("hardware", "resolution", resolution, "display")
 
     def map_files(self, files: Mapping[Any, Any]) -> None:
@@ -226,8 +257,10 @@ class _Expander:
                     self.issue(
                         key_path(written, "to"),
                         "conflict",
-                        f"to: {spec['to']!r} conflicts with the map key {destination!r}",
+                        f"to: {spec['to']!r} conflicts with the map key {destination!r};"
+                        " the key is kept",
                         "leave out `to` in map-form files; the key is the destination",
+                        WARNING,
                     )
                 entries.append({**spec, "to": destination})
             else:

@@ -3,9 +3,15 @@
 The walk runs over plain data (never stopping at the first problem, unlike a typed
 decoder) and yields :class:`~orgo_async.models.ValidationIssue` objects with field paths
 such as ``files[0].to``, ``apps[1].services[0].name`` or ``env.FOO`` (``""`` is the whole
-document). Enum values are checked as written; every other string check runs on the value
-after ``${var.X}``/``${env.X}`` interpolation, so ``to: ${var.home}/x`` is judged as the path
-the computer will see.
+document).
+
+Each issue has a severity. What the schema or the docs state is an ``error``; what is
+orgo_async's own answer where the docs are silent (their Unknowns) is a ``warning``, and
+never keeps a document from loading or being sent. Enum values and schema patterns are
+checked as written, since the schema judges the document as stored (so ``${...}`` cannot
+stand in a patterned field); every other string check (paths, URLs) runs on the value the
+computer will see, so ``to: ${var.home}/x`` is judged as that path. The ``template``
+identity block is never interpolated.
 """
 
 from __future__ import annotations
@@ -13,16 +19,19 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
+
+import msgspec
 
 from orgo_async.documents import _format as fmt
 from orgo_async.documents._paths import index_path, key_path, leaf_name
 from orgo_async.documents.checks import check_semantics
-from orgo_async.documents.interpolate import Scope, resolved, scope_of
+from orgo_async.documents.interpolate import Scope, scope_of
 from orgo_async.documents.sugar import SUGAR_KEYS, Expansion, expand_sugar, written_path
 from orgo_async.models import ValidationIssue
+from orgo_async.models.templates import ERROR, WARNING
 
-__all__ = ["ISSUE_CODES", "check_document"]
+__all__ = ["ISSUE_CODES", "Checked", "check_document"]
 
 ISSUE_CODES = frozenset(
     {
@@ -44,13 +53,27 @@ ISSUE_CODES = frozenset(
         "unknown_ref",
         "secret_ref",
         "undeclared_secret",
+        "not_interpolated",
+        "undocumented_form",
     }
 )
 """Every ``code`` an issue can carry; docs/documents.md explains each."""
 
 
-def check_document(data: Any) -> tuple[Expansion | None, list[ValidationIssue]]:
-    """Expand sugar and validate; returns the expansion (None if not a mapping) and issues."""
+class Checked(NamedTuple):
+    """What validation found: the expansion (None if not a mapping) and every issue.
+
+    ``issues`` lists errors first, then warnings. ``whole_floats`` tells that an integer
+    field was written as a whole float (``4.0``), which the canonical form writes as ``4``.
+    """
+
+    expansion: Expansion | None
+    issues: list[ValidationIssue]
+    whole_floats: bool = False
+
+
+def check_document(data: Any) -> Checked:
+    """Expand sugar and validate every rule of the format."""
     if not isinstance(data, Mapping):
         kind = "null" if data is None else type(data).__name__
         issue = ValidationIssue(
@@ -59,7 +82,7 @@ def check_document(data: Any) -> tuple[Expansion | None, list[ValidationIssue]]:
             message=f"a template must be a mapping of fields, not {kind}",
             hint="start from `api_version: orgo.ai/v1` and `name: my-template@1.0.0`",
         )
-        return None, [issue]
+        return Checked(None, [issue])
     expansion = expand_sugar(data)
     document = expansion.document
     walker = _Walker(scope_of(document))
@@ -71,11 +94,11 @@ def check_document(data: Any) -> tuple[Expansion | None, list[ValidationIssue]]:
             continue  # the sugar key that stood for it already has its own issue
         field = written_path(issue.field, expansion.origins)
         if field != issue.field:
-            issue = ValidationIssue(
-                field=field, code=issue.code, message=issue.message, hint=issue.hint
-            )
+            issue = msgspec.structs.replace(issue, field=field)
         issues.append(issue)
-    return expansion, issues
+    if any(not issue.is_error for issue in issues):
+        issues.sort(key=lambda issue: not issue.is_error)  # stable: errors, then warnings
+    return Checked(expansion, issues, walker.whole_floats)
 
 
 def _kind(value: object) -> str:
@@ -92,9 +115,14 @@ class _Walker:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.issues: list[ValidationIssue] = []
+        self.whole_floats = False
 
-    def add(self, field: str, code: str, message: str, hint: str | None = None) -> None:
-        self.issues.append(ValidationIssue(field=field, code=code, message=message, hint=hint))
+    def add(
+        self, field: str, code: str, message: str, hint: str | None = None, severity: str = ERROR
+    ) -> None:
+        self.issues.append(
+            ValidationIssue(field=field, code=code, message=message, hint=hint, severity=severity)
+        )
 
     def check(self, spec: fmt.Spec, value: Any, path: str) -> None:
         if isinstance(spec, fmt.Obj):
@@ -148,6 +176,18 @@ class _Walker:
             close = difflib.get_close_matches(key, known, n=1)
             hint = close[0] if close else None
         where = f"in {leaf_name(path)}" if path else "at the top level"
+        if spec.open:
+            # The schema leaves trigger sources and actions open: a field it does not
+            # list may be one the service knows. The canonical form leaves it out.
+            self.add(
+                key_path(path, key),
+                "unknown_field",
+                f"field {key!r} {where} is not in the schema; it is sent, but left out of "
+                "the canonical form",
+                f"did you mean {hint}?" if hint else None,
+                WARNING,
+            )
+            return
         self.add(
             key_path(path, key),
             "unknown_field",
@@ -169,16 +209,31 @@ class _Walker:
                     hint if "${" in value else None,
                 )
             return
+        if (
+            path.startswith("template.")
+            and spec.pattern is None
+            and ("${var." in value or "${env." in value)
+        ):
+            self.add(
+                path,
+                "not_interpolated",
+                f"{leaf_name(path)} holds ${{...}}, which is kept as written: "
+                "the template block is not interpolated",
+                "write the text itself here",
+                WARNING,
+            )
         regex = spec.regex
-        if regex is not None:
-            text = resolved(value, self.scope)
-            if text is not None and regex.search(text) is None:
-                self.add(
-                    path,
-                    "pattern",
-                    f"{leaf_name(path)} must be {spec.describe}, not {text[:80]!r}",
-                    f"pattern {spec.pattern}",
-                )
+        if regex is None:
+            return
+        # The schema judges the document as written (and stored). No schema pattern lets
+        # `${` through, so a value that passes needs no second look after interpolation.
+        if regex.search(value) is None:
+            self.add(
+                path,
+                "pattern",
+                f"{leaf_name(path)} must be {spec.describe}, not {value[:80]!r}",
+                _PLACEHOLDER_HINT if "${" in value else f"pattern {spec.pattern}",
+            )
 
     def list(self, spec: fmt.ListOf, value: Any, path: str) -> None:
         if not isinstance(value, list):
@@ -216,7 +271,19 @@ class _Walker:
             self.check(spec.value, item, sub_path)
 
     def integer(self, spec: fmt.Int, value: Any, path: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            # JSON Schema counts 4.0 as the integer 4; the canonical form writes 4.
+            self.whole_floats = True
+            self.add(
+                path,
+                "type",
+                f"{leaf_name(path)} is written as {value!r}; it is read as the whole "
+                f"number {int(value)}",
+                f"write {int(value)}",
+                WARNING,
+            )
+            value = int(value)
+        elif isinstance(value, bool) or not isinstance(value, int):
             self.wrong_type(path, "a whole number", value)
             return
         name = leaf_name(path)
@@ -236,6 +303,16 @@ class _Walker:
             self.add(path, "type", f"{leaf_name(path)} must be a finite number")
         elif spec.enum and value not in spec.enum:
             self.add(path, "invalid_enum", spec.message, spec.hint)
+        elif spec.documented is not None and value not in spec.documented:
+            # The schema allows it, the docs' prose does not list it: the server decides.
+            self.add(
+                path,
+                "invalid_enum",
+                f"{leaf_name(path)} {value!r} is in the schema but not in the docs' list: "
+                f"{spec.message}",
+                spec.hint,
+                WARNING,
+            )
 
     def env_value(self, value: Any, path: str) -> None:
         if isinstance(value, str):
@@ -246,7 +323,11 @@ class _Walker:
         self.wrong_type(path, "a string or {secret: <name>}", value)
 
 
-_SECRET_REF = fmt.Obj({"secret": fmt.Str(fmt.SECRET_NAME, "a declared secret name")}, ("secret",))
+# The schema gives the reference no pattern; an undeclared name is checked (a warning) apart.
+_SECRET_REF = fmt.Obj({"secret": fmt.S}, ("secret",))
+_PLACEHOLDER_HINT = (
+    "the schema's pattern applies to the document as written, so ${...} cannot stand here"
+)
 
 
 def _up_to(spec: fmt.Int) -> str:

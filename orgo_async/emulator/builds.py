@@ -5,6 +5,11 @@ A build plays its planned log (see :mod:`~orgo_async.emulator.buildplan`) over
 goes through :meth:`Builds._finish`, which never awaits, so status, log and statistics
 change together.
 
+Identical templates share a build: a ref started while another ref of the same digest is
+building follows that build (``building``, taking no capacity slot) and ends ``ready``
+with ``reused: true`` on its golden. Should the build it follows fail or be cancelled,
+the follower builds the digest itself.
+
 With a state store, every change reaches the store before anything else can see it:
 log frames are written before they join the log (a frame id once sent always names the
 same line), and a build's last frame, its status and its golden commit together.
@@ -85,6 +90,10 @@ class BuildRecord:
     outcome: str | None = None
     expected_end: float = 0.0
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    following: BuildRecord | None = None
+    """The build of the same digest this one waits for, while it does."""
+    ended: anyio.Event | None = None
+    """Set when the build ends; made only when another build follows this one."""
 
     def info(self, *, reused: bool | None = None) -> BuildInfo:
         """The wire form, as build start and build status return it."""
@@ -145,8 +154,10 @@ class Builds:
         self._task_group = task_group
 
     def building(self) -> int:
-        """How many builds are in flight."""
-        return sum(1 for r in self.records.values() if r.status == "building")
+        """How many builds are in flight (followers of a shared build take no slot)."""
+        return sum(
+            1 for r in self.records.values() if r.status == "building" and r.following is None
+        )
 
     def status(self, entry: TemplateEntry) -> BuildInfo:
         """The ref's build state; ``not_built`` when it never had a build."""
@@ -169,8 +180,9 @@ class Builds:
             if record is not None and record.status == "ready":
                 return record.info(reused=True)
             return self._reuse(entry, golden).info()
+        leader = self._building(entry.digest)
         capacity = self.settings.capacity
-        if capacity is not None and self.building() >= capacity:
+        if leader is None and capacity is not None and self.building() >= capacity:
             raise CapacityReached(self._retry_after())
         if self._task_group is None:
             raise RuntimeError("builds need a task group: enter the emulator state first")
@@ -189,6 +201,13 @@ class Builds:
         now = anyio.current_time()
         record.expected_end = now + settings.build_time
         record.scope.deadline = now + settings.build_timeout
+        if leader is not None:
+            record.following = leader
+            if leader.ended is None:
+                leader.ended = anyio.Event()
+            record.expected_end = leader.expected_end
+            line = f"an identical template ({leader.ref}) is building; sharing its build"
+            self._log(record, [_event("info", "compile", line, "builder")])
         self._task_group.start_soon(self._run, record, plan, settings.build_time)
         return record.info()
 
@@ -286,6 +305,13 @@ class Builds:
 
     # --- internals -------------------------------------------------------------
 
+    def _building(self, digest: str) -> BuildRecord | None:
+        """The build of ``digest`` in flight that others may follow, if any."""
+        for record in self.records.values():
+            if record.digest == digest and record.status == "building" and not record.following:
+                return record
+        return None
+
     def _new_record(self, entry: TemplateEntry) -> BuildRecord:
         self.count += 1
         record = BuildRecord(id=f"bld_{self.count:06d}", ref=entry.ref, digest=entry.digest)
@@ -299,10 +325,30 @@ class Builds:
             record = self._new_record(entry)
             lines = reused_plan(str(entry.ref), entry.digest)
             self._log(record, [_planned(line) for line in lines])
-            record.golden_dir, record.build_time_ms, record.reused = golden.golden_dir, 0, True
-            ready = _event("success", "ready", "golden snapshot ready in 0.0s (reused)", None)
-            self._finish(record, ready, "reused", status="ready")
+            self._settle_reused(record, golden)
         return record
+
+    def _settle_reused(self, record: BuildRecord, golden: Golden) -> None:
+        record.golden_dir, record.build_time_ms, record.reused = golden.golden_dir, 0, True
+        ready = _event("success", "ready", "golden snapshot ready in 0.0s (reused)", None)
+        self._finish(record, ready, "reused", status="ready")
+
+    async def _follow(self, record: BuildRecord, leader: BuildRecord) -> bool:
+        """Wait for the shared build; True when this one must now build the digest itself."""
+        assert leader.ended is not None
+        await leader.ended.wait()
+        if record.status != "building":
+            return False  # cancelled while it waited
+        record.following = None
+        golden = self.goldens.get(record.digest)
+        if golden is not None:
+            line = f"golden {record.digest[:12]} is ready; reusing it"
+            self._log(record, [_event("info", "record", line, "builder")])
+            self._settle_reused(record, golden)
+            return False
+        line = f"the shared build of {leader.ref} ended {leader.status}; building it here"
+        self._log(record, [_event("warn", "compile", line, "builder")])
+        return True
 
     def _retry_after(self) -> int:
         now = anyio.current_time()
@@ -348,6 +394,8 @@ class Builds:
                     )
         if golden is not None:
             self.goldens[record.digest] = golden
+        if record.ended is not None:
+            record.ended.set()
         record.scope.cancel()
         self._stats.build_finished(
             BuildSummary(
@@ -363,6 +411,12 @@ class Builds:
         started = anyio.current_time()
         try:
             with record.scope:
+                leader = record.following
+                if leader is not None:
+                    if not await self._follow(record, leader):
+                        return
+                    started = anyio.current_time()
+                    record.expected_end = started + build_time
                 await self._play(record, plan, build_time, started)
             if record.status == "building":
                 # Only the deadline cancels the scope of a build that has not settled.

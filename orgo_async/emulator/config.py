@@ -36,6 +36,10 @@ class EmulatorConfig:
         state_file: where published templates and finished builds survive restarts.
         build_timeout: a build still running after this many seconds ends on ``timeout``.
         keepalive: seconds of quiet after which an SSE stream sends a comment.
+        validate_wants_wrapped: validate answers a raw document 400 "template required"
+            and takes only ``{"template": doc}``, as servers seen in the field do.
+        validate_invalid_422: validate answers an invalid document 422 (the other status
+            the docs list) instead of 200 with ``ok: false``.
     """
 
     api_key: str = EMULATOR_API_KEY
@@ -51,6 +55,9 @@ class EmulatorConfig:
     state_file: Path | None = None
     build_timeout: float = policy.DEFAULT_BUILD_TIMEOUT_S
     keepalive: float = policy.KEEPALIVE_S
+    # Documented or field-observed server behaviours that are not the default.
+    validate_wants_wrapped: bool = False
+    validate_invalid_422: bool = False
 
     def __post_init__(self) -> None:
         if not self.api_key:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from orgo_async.emulator import policy
+from orgo_async.emulator._schema_check import load_schema
 from orgo_async.emulator.documents import normalize, parse_body
 from orgo_async.emulator.registry import TemplateEntry
 from orgo_async.refs import SYSTEM_NAMESPACE, TemplateRef
@@ -36,11 +37,6 @@ def _read(*parts: str) -> bytes:
     return node.read_bytes()
 
 
-def load_schema() -> bytes:
-    """The ``orgo.ai/v1`` JSON Schema that ``GET /template-schema`` serves."""
-    return _read("orgo-template-schema.v1.json")
-
-
 def load_curated() -> list[CuratedTemplate]:
     """Every curated template, normalized like a publish would."""
     out: list[CuratedTemplate] = []
@@ -53,6 +49,7 @@ def load_curated() -> list[CuratedTemplate]:
             digest=template.digest,
             published=policy.CURATED_PUBLISHED,
             document=template.document,
+            content=template.content,
             curated=True,
         )
         out.append(CuratedTemplate(entry, build_ms))

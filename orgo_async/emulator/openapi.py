@@ -43,7 +43,7 @@ class RunRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PublishEnvelope(msgspec.Struct, frozen=True, kw_only=True):
-    """The JSON envelope publish accepts besides a raw document."""
+    """The JSON envelope publish accepts besides a raw document (validate: ``template`` only)."""
 
     template: dict[str, Any]
     namespace: str = DEFAULT_NAMESPACE
@@ -94,6 +94,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "No such template, version or build.",
         409: "Conflicting state.",
         413: "The request body is too large.",
+        415: "The body's Content-Type is not one the API takes for a document.",
         422: "The template failed validation; ``errors`` lists every problem.",
         429: "Rate limit or capacity reached.",
     }
@@ -163,7 +164,7 @@ def _paths() -> dict[str, Any]:
                 {
                     "201": _json("PublishResult", "Published."),
                     "200": _json("PublishResult", "Identical content was already published."),
-                    **_errors(400, 401, 403, 409, 413, 422),
+                    **_errors(400, 401, 403, 409, 413, 415, 422),
                 },
                 parameters=[
                     {"name": "auto_build", "in": "query", "schema": _BOOL},
@@ -178,7 +179,7 @@ def _paths() -> dict[str, Any]:
                 "Validate a document without side effects.",
                 {
                     "200": _json("ValidationResult", "ok, or every problem."),
-                    **_errors(400, 401, 413),
+                    **_errors(400, 401, 413, 415),
                 },
                 requestBody=_DOCUMENT_BODY,
             )

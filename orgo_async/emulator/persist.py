@@ -311,7 +311,7 @@ def check_state(path: Path, state: StoredState) -> None:
     """
     for template in state.templates:
         ref = _checked_ref(path, template.ref)
-        issues = validate_template(template.document)
+        issues = [issue for issue in validate_template(template.document) if issue.is_error]
         if issues:
             first = issues[0]
             raise ConfigurationError(

@@ -47,6 +47,31 @@ CURATED_PUBLISHED: Final = datetime(2026, 6, 1, tzinfo=timezone.utc)
 UNKNOWN_TEMPLATE_IS_404: Final = True
 """``GET /templates/{ns}/{name}`` for a name with no versions answers 404, not ``[]``."""
 
+# --- documents -----------------------------------------------------------------
+
+REFUSED_WARNINGS: Final = frozenset({"conflict"})
+"""Warning codes of the shared validator that the emulator refuses (422), stricter than the
+client: a sugar key and its canonical field that disagree. None occurs in the docs' examples."""
+DOCUMENT_MEDIA_TYPES: Final = frozenset(
+    {
+        "application/yaml",
+        "application/x-yaml",
+        "text/yaml",
+        "text/x-yaml",
+        "application/json",
+        "text/plain",
+        "application/octet-stream",
+    }
+)
+"""Content types a publish or validate body may declare (and any ``*/*+json``); others (a
+form, multipart, XML, HTML) get 415. ``text/plain`` and ``application/octet-stream``, what
+HTTP tools send for a string or bytes with no type given, and a body without a type are
+read as YAML, which covers JSON."""
+JSON_MEDIA_TYPES: Final = frozenset({"application/json"})
+"""A body declared as JSON must be JSON, not YAML: 400 otherwise."""
+WANTS_WRAPPED_MESSAGE: Final = "template required"
+"""The 400 message of ``validate_wants_wrapped`` for a raw document (as seen in the field)."""
+
 # --- builds ------------------------------------------------------------------
 
 GOLDEN_DIR_PREFIX: Final = "/var/orgo/goldens/"

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from orgo_async.models import TemplateVersion
 from orgo_async.refs import TemplateRef
 
-__all__ = ["Registry", "TemplateEntry", "semver_key"]
+__all__ = ["Registry", "TemplateEntry", "content_hash", "semver_key"]
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    """SHA-256 of a whole normalized document (identity block included), keys sorted."""
+    return hashlib.sha256(msgspec.json.encode(document, order="sorted")).hexdigest()
 
 
 @dataclass(frozen=True)
 class TemplateEntry:
-    """One published version: its canonical document, digest and publish time."""
+    """One published version: its canonical document, digest and publish time.
+
+    ``content`` hashes the whole document (identity block included): a republish of the
+    same ref is identical only when it matches, while ``digest`` (which leaves identity
+    out) keys the golden snapshot shared across versions.
+    """
 
     ref: TemplateRef
     digest: str
     published: datetime
     document: dict[str, Any]
+    content: str = ""
     curated: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.content:
+            # A restored version: the store keeps the document, the hash is recomputed.
+            object.__setattr__(self, "content", content_hash(self.document))
 
     def as_version(self) -> TemplateVersion:
         """The wire form, as list, versions, curated and get return it."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from orgo_async.emulator import policy
@@ -24,6 +25,7 @@ from orgo_async.emulator.responses import (
     path_ref,
     query_bool,
     read_body,
+    shown,
 )
 from orgo_async.errors import TemplateSyntaxError, TemplateValidationError
 from orgo_async.models import (
@@ -118,26 +120,43 @@ async def delete_version(request: web.Request) -> web.Response:
 
 async def validate(request: web.Request) -> web.Response:
     """``POST /templates/validate``: 200 with the normalized document or every problem."""
-    body = await _nonempty_body(request)
+    state = request.app[STATE]
+    body = await _document_body(request)
     try:
         data = await parse_body_off_loop(body)
     except TemplateSyntaxError as exc:
-        issue = ValidationIssue(field="", code="syntax", message=str(exc))
-        return json_response(ValidationResult(ok=False, errors=[issue]))
-    _, document, _ = _unwrap(data)
+        return _invalid(request, [ValidationIssue(field="", code="syntax", message=str(exc))])
+    wrapped = _is_wrapped(data)
+    if state.config.validate_wants_wrapped and not wrapped:
+        raise ApiError(400, policy.WANTS_WRAPPED_MESSAGE)
+    document = data["template"] if wrapped else _unwrap(data)[1]
     try:
         normalized = await normalize_off_loop(document)
     except (TemplateValidationError, TemplateSyntaxError) as exc:
-        return json_response(ValidationResult(ok=False, errors=_issues(exc)))
-    return json_response(ValidationResult(ok=True, template=normalized.document))
+        return _invalid(request, _issues(exc))
+    result = ValidationResult(ok=True, template=normalized.document, warnings=normalized.warnings)
+    return json_response(result)
+
+
+def _invalid(request: web.Request, issues: list[ValidationIssue]) -> web.Response:
+    """Validate's answer for an invalid document: 200 ``ok: false``, or 422 when switched."""
+    errors = [issue for issue in issues if issue.is_error]
+    warnings = [issue for issue in issues if not issue.is_error]
+    if request.app[STATE].config.validate_invalid_422:
+        raise ApiError(422, "the template failed validation", errors=errors)
+    return json_response(ValidationResult(ok=False, errors=errors, warnings=warnings))
 
 
 async def publish(request: web.Request) -> web.Response:
-    """``POST /templates[?auto_build=&force=]``: 201 new, 200 identical, 409 different."""
+    """``POST /templates[?auto_build=&force=]``: 201 new, 200 identical, 409 different.
+
+    Identical means the whole normalized document, identity block included; ``force``
+    replaces the version whatever it held (201, a new ``published``).
+    """
     state = request.app[STATE]
     auto_build = query_bool(request, "auto_build")
     force = query_bool(request, "force")
-    body = await _nonempty_body(request)
+    body = await _document_body(request)
     try:
         data = await parse_body_off_loop(body)
     except TemplateSyntaxError as exc:
@@ -146,11 +165,14 @@ async def publish(request: web.Request) -> web.Response:
     try:
         normalized = await normalize_off_loop(document)
     except (TemplateValidationError, TemplateSyntaxError) as exc:
-        raise ApiError(422, "the template failed validation", errors=_issues(exc)) from exc
+        issues = _issues(exc)
+        raise ApiError(
+            422, "the template failed validation", errors=[i for i in issues if i.is_error]
+        ) from exc
     ref = _publish_ref(namespace, normalized, claimed)
     existing = state.registry.get(ref)
-    if existing is not None and existing.digest == normalized.digest:
-        entry, status = existing, 200  # identical content: idempotent, nothing changes
+    if existing is not None and not force and existing.content == normalized.content:
+        entry, status = existing, 200  # the same document again: nothing changes
     elif existing is not None and not force:
         raise ApiError(
             409,
@@ -165,6 +187,7 @@ async def publish(request: web.Request) -> web.Response:
             digest=normalized.digest,
             published=datetime.now(timezone.utc),
             document=normalized.document,
+            content=normalized.content,
         )
         state.registry.put(entry)
         status = 201
@@ -176,7 +199,11 @@ async def publish(request: web.Request) -> web.Response:
             started = "not_built"  # the version is published; build it later
     await state.save()
     result = PublishResult(
-        ref=str(ref), digest=entry.digest, published=entry.published, auto_build=started
+        ref=str(ref),
+        digest=entry.digest,
+        published=entry.published,
+        auto_build=started,
+        warnings=normalized.warnings,
     )
     return json_response(result, status)
 
@@ -191,11 +218,40 @@ def _entry(request: web.Request, ref: TemplateRef) -> TemplateEntry:
     return entry
 
 
-async def _nonempty_body(request: web.Request) -> bytes:
+async def _document_body(request: web.Request) -> bytes:
+    """A publish or validate body, in a content type the API takes and not empty.
+
+    Raises:
+        ApiError: 415 for another content type, 400 for an empty body or one declared
+            as JSON that is not JSON.
+    """
+    media_type = request.content_type if "Content-Type" in request.headers else ""
+    if media_type and not (
+        media_type in policy.DOCUMENT_MEDIA_TYPES or media_type.endswith("+json")
+    ):
+        raise ApiError(
+            415,
+            f"send the document as application/yaml or application/json, not {shown(media_type)}",
+        )
     body = await read_body(request)
     if not body.strip():
         raise ApiError(400, "request body is empty: send an orgo.ai/v1 document as YAML or JSON")
+    if media_type in policy.JSON_MEDIA_TYPES or media_type.endswith("+json"):
+        try:
+            msgspec.json.decode(body.removeprefix(b"\xef\xbb\xbf"))
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise ApiError(400, "the body is declared as application/json but is not JSON") from exc
     return body
+
+
+def _is_wrapped(data: Any) -> bool:
+    """``{"template": doc}``: validate's wrapped body (a raw document has ``api_version``)."""
+    return (
+        isinstance(data, Mapping)
+        and set(data) == {"template"}
+        and isinstance(data["template"], Mapping)
+        and "api_version" in data["template"]
+    )
 
 
 def _unwrap(data: Any) -> tuple[Any, Any, dict[str, Any]]:

@@ -171,16 +171,23 @@ class BuildFleet:
     # --- submitting ---------------------------------------------------------------
 
     async def submit(
-        self, source: SubmitSource, *, publish: bool = True, force: bool = False
+        self,
+        source: SubmitSource,
+        *,
+        publish: bool = True,
+        force: bool = False,
+        validate: bool = True,
     ) -> BuildHandle:
         """Check ``source``, queue its build and return its handle: ``await fleet.submit(...)``.
 
         ``source`` is a ref (``TemplateRef`` or a string that parses as one), built as
         it is, or a document (``Template``, path, YAML/JSON text or mapping), which is
-        read and validated here, off the event loop unless it is tiny, then published
-        (unless ``publish=False``; ``force`` republishes a changed version) and built. A
-        ref already in the fleet returns its handle. The await lasts as long as reading
-        the document; the build itself runs in the fleet.
+        read and validated here, off the event loop unless it is tiny, then published as
+        written (unless ``publish=False``; ``force`` republishes a changed version) and
+        built. ``validate=False`` skips the local check: the document is only parsed for
+        the ref it names, and the server alone judges it. A ref already in the fleet
+        returns its handle. The await lasts as long as reading the document; the build
+        itself runs in the fleet.
 
         Raises:
             InvalidRefError: a ref that does not parse.
@@ -190,16 +197,17 @@ class BuildFleet:
             FleetClosedError: the fleet takes no more submissions.
         """
         self._check_accepting()
-        submission = await take_submission(source)
+        submission = await take_submission(source, validate=validate)
         # Submissions may have closed while the document was read.
         self._check_accepting()
         name = str(submission.ref)
         existing = self._jobs.get(name)
         if existing is not None:
-            if submission.digest is not None and existing.template is not None:
-                first = existing.document_digest()
-                if first != submission.digest:
-                    raise RefConflictError(name, digest=first, other_digest=submission.digest)
+            # Only loaded documents have a local digest; text sent unchecked is not compared.
+            other = submission.digest
+            first = existing.document_digest() if other is not None else None
+            if first is not None and other is not None and first != other:
+                raise RefConflictError(name, digest=first, other_digest=other)
             self._submitted += 1
             return self._handles[name]
         job = BuildJob(
@@ -211,9 +219,10 @@ class BuildFleet:
             submitted_at=anyio.current_time(),
             event_buffer=self._event_buffer,
             consumer_timeout=self._consumer_timeout,
+            validate=validate,
             _document_digest=submission.digest,
         )
-        if job.template is not None and not publish:
+        if submission.digest is not None and not publish:
             # Nothing to publish, so no server digest before the start: group twins by ours.
             job.digest = submission.digest
         handle = BuildHandle(job, self._cancel_job)

@@ -23,7 +23,8 @@ class BuildJob:
     """Everything the fleet tracks about one ref, from submit to outcome."""
 
     ref: TemplateRef
-    template: Template | None
+    template: Template | bytes | None
+    """What to publish: a loaded template, or a document as written that nothing checked."""
     digest: str | None
     """The digest to group twins by, once known (from publish, status or start)."""
     publish: bool
@@ -31,6 +32,8 @@ class BuildJob:
     submitted_at: float
     event_buffer: int
     consumer_timeout: float | None = DEFAULT_CONSUMER_TIMEOUT
+    validate: bool = True
+    """Whether publishing checks the document first (``submit(..., validate=False)``)."""
     state: BuildState = "queued"
     attempts: int = 0
     published: bool = False
@@ -51,9 +54,10 @@ class BuildJob:
     """The ref as text, as events and outcomes carry it."""
     _document_digest: str | None = None
 
-    def document_digest(self) -> str:
-        """The local digest of the submitted document, computed on first use."""
-        assert self.template is not None
+    def document_digest(self) -> str | None:
+        """The local digest of a loaded document, computed on first use; None for text."""
+        if not isinstance(self.template, Template):
+            return None
         if self._document_digest is None:
             self._document_digest = template_digest(self.template)
         return self._document_digest

@@ -96,7 +96,9 @@ class BuildRunner:
     async def _drive(self, job: BuildJob) -> BuildOutcome | None:
         if job.template is not None and job.publish and not job.published:
             await self._enter(job, "publishing")
-            published = await self._orgo.templates.publish(job.template, force=job.force)
+            published = await self._orgo.templates.publish(
+                job.template, force=job.force, validate=job.validate
+            )
             job.published = True
             job.digest = published.digest
         if job.digest is None:

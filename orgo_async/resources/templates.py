@@ -10,12 +10,13 @@ import msgspec
 from orgo_async._documents_input import (
     JSON_MEDIA_TYPE,
     TemplateDocument,
-    canonical_body,
-    raw_body,
+    publish_body,
+    validate_body,
+    wrapped_validate_body,
 )
 from orgo_async._timeout import Timeout
 from orgo_async._transport import Request
-from orgo_async.errors import InvalidRefError, UnprocessableEntityError
+from orgo_async.errors import BadRequestError, InvalidRefError, UnprocessableEntityError
 from orgo_async.models import (
     DeleteResult,
     PublishResult,
@@ -40,6 +41,8 @@ _DELETE: Final = msgspec.json.Decoder(DeleteResult)
 _SCHEMA: Final = msgspec.json.Decoder(dict[str, Any])
 _RUN: Final = msgspec.json.Decoder(TemplateRun)
 _STOP: Final = msgspec.json.Decoder(StopRunResult)
+_WANTS_WRAPPED: Final = "template required"
+"""How a server that takes only ``{"template": doc}`` on validate refuses a raw document."""
 
 
 class Templates(Resource):
@@ -55,31 +58,45 @@ class Templates(Resource):
         *,
         auto_build: bool = False,
         force: bool = False,
+        validate: bool = True,
+        namespace: str | None = None,
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
     ) -> PublishResult:
-        """Validate ``document`` locally, then publish its canonical form under its ref.
+        """Publish ``document`` as written under its ref; the server expands sugar.
+
+        Text and files are sent byte for byte with their own media type (YAML or JSON),
+        a mapping as JSON, and a loaded :class:`~orgo_async.documents.Template` as the
+        text it was loaded from. ``validate`` (the default) checks the document locally
+        first and sends nothing if it breaks a documented rule; warnings do not stop it.
+        ``validate=False`` skips the check: the server alone judges the document.
 
         ``auto_build`` starts the golden build right away; ``force`` replaces a version
-        already published with different content.
+        already published with different content. ``namespace`` sends the JSON envelope
+        ``{"namespace", "name", "version", "template"}`` instead of the raw document: the
+        only way seen in the field to publish outside ``default``, not in the docs.
 
         Raises:
             TemplateSyntaxError: the text does not parse; nothing was sent.
             TemplateValidationError: the document breaks the format (every problem listed);
                 nothing was sent.
+            TemplateTooLargeError: the body would be over the API's 1,000,000 bytes;
+                nothing was sent.
             ConflictError: different content is already published at this ref.
         """
-        _, body = await canonical_body(document)
+        if namespace is not None:
+            namespace = checked_name("namespace", namespace)
+        body = await publish_body(document, validate=validate, namespace=namespace)
         params = {}
         if auto_build:
             params["auto_build"] = "true"
         if force:
             params["force"] = "true"
-        # Publishing identical content again answers 200 with the same body, so a plain
-        # publish is safe to repeat. A forced one replaces the version (and resets its
-        # build) each time, so it is only repeated when the server provably never saw it.
+        # Publishing identical content again is not a conflict, so a plain publish is safe
+        # to repeat. A forced one replaces the version (and resets its build) each time,
+        # so it is only repeated when the server provably never saw it.
         request = Request(
-            "POST", "/templates", params or None, body, JSON_MEDIA_TYPE, idempotent=not force
+            "POST", "/templates", params or None, body.data, body.media_type, idempotent=not force
         )
         response = await self._transport.request(request, timeout=timeout, max_retries=max_retries)
         return response.decode(_PUBLISH)
@@ -91,15 +108,34 @@ class Templates(Resource):
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
     ) -> ValidationResult:
-        """Ask the server to check ``document`` as written; nothing is stored.
+        """Ask the server to check ``document`` as written; nothing is stored or checked here.
 
         Problems come back in the result (``ok`` false, ``errors`` filled), not as an error,
-        whether the server answers 200 or 422.
+        whether the server answers 200 or 422. A server that answers a raw document with
+        400 "template required" is asked once more with ``{"template": <document>}``.
 
         Raises:
-            TemplateSyntaxError: the text does not parse locally; nothing was sent.
+            TemplateTooLargeError: the body would be over the API's 1,000,000 bytes;
+                nothing was sent.
+            TemplateSyntaxError: the server wants the wrapped form and the text does not
+                parse locally, so it cannot be wrapped.
         """
-        body, media_type = await raw_body(document)
+        body = await validate_body(document)
+        try:
+            return await self._validate(body.data, body.media_type, timeout, max_retries)
+        except BadRequestError as exc:
+            if _WANTS_WRAPPED not in exc.message.lower():
+                raise
+        wrapped = await wrapped_validate_body(document)
+        return await self._validate(wrapped.data, wrapped.media_type, timeout, max_retries)
+
+    async def _validate(
+        self,
+        body: bytes,
+        media_type: str,
+        timeout: float | Timeout | None,
+        max_retries: int | None,
+    ) -> ValidationResult:
         request = Request("POST", "/templates/validate", None, body, media_type)
         try:
             response = await self._transport.request(

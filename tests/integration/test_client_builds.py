@@ -14,7 +14,8 @@ from tests.integration._emulator_client import (
     settle,
 )
 
-OTHER = MINIMAL.replace("my-template@", "other-template@")
+# Another name and another digest: identical templates would share one build.
+OTHER = MINIMAL.replace("my-template@", "other-template@").replace("cpu: 2", "cpu: 4")
 OTHER_REF = "default/other-template@1.0.0"
 
 

@@ -52,18 +52,15 @@ async def test_publish_is_retried_after_a_5xx_only_without_force(
     assert len(server.seen) == attempts
 
 
-async def test_publish_sends_canonical_json_and_its_flags(server: ScriptedServer) -> None:
-    """The sugar is expanded locally and the canonical document goes out as JSON."""
+async def test_publish_sends_the_text_as_written_and_its_flags(server: ScriptedServer) -> None:
+    """The sugar is left for the server: the YAML goes out byte for byte, with its flags."""
     server.then(reply(201, {**PUBLISHED, "auto_build": "building"}))
     async with client(server) as orgo:
         result = await orgo.templates.publish(MINIMAL, auto_build=True, force=True)
     assert result.auto_build == "building"
     assert server.seen == [("POST", "/api/templates?auto_build=true&force=true")]
-    assert server.headers[0]["Content-Type"] == "application/json"
-    assert server.bodies[0] == (
-        b'{"api_version":"orgo.ai/v1","template":{"name":"my-template","version":"1.0.0"},'
-        b'"hardware":{"cpu":2}}'
-    )
+    assert server.headers[0]["Content-Type"] == "application/yaml"
+    assert server.bodies[0] == MINIMAL.encode()
 
 
 @pytest.mark.parametrize(
@@ -101,6 +98,5 @@ async def test_a_file_path_is_read_by_publish_and_validate_alike(
     async with client(server) as orgo:
         await orgo.templates.validate(source)
         await orgo.templates.publish(source)
-    assert server.bodies[0] == MINIMAL.encode()
-    assert server.headers[0]["Content-Type"] == "application/yaml"
-    assert b'"name":"my-template"' in server.bodies[1]
+    assert server.bodies == [MINIMAL.encode(), MINIMAL.encode()]
+    assert [headers["Content-Type"] for headers in server.headers] == ["application/yaml"] * 2

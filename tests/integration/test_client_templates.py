@@ -99,20 +99,21 @@ async def test_publish_of_an_invalid_document_lists_every_problem_and_sends_noth
     assert await requests_to(url, "POST /templates") == {}
 
 
-@pytest.mark.parametrize(
-    ("call", "route"),
-    [
-        pytest.param("publish", "POST /templates", id="publish"),
-        pytest.param("validate", "POST /templates/validate", id="validate"),
-    ],
-)
-async def test_text_that_does_not_parse_is_refused_locally(url: str, call: str, route: str) -> None:
-    """Broken YAML raises TemplateSyntaxError with its line, and nothing is sent."""
+async def test_text_that_does_not_parse_is_refused_locally_by_publish(url: str) -> None:
+    """Broken YAML raises TemplateSyntaxError with its line, and publish sends nothing."""
     async with emulator_client(url) as orgo:
         with pytest.raises(TemplateSyntaxError) as caught:
-            await getattr(orgo.templates, call)("api_version: orgo.ai/v1\nname: [unclosed\n")
+            await orgo.templates.publish("api_version: orgo.ai/v1\nname: [unclosed\n")
     assert caught.value.line is not None
-    assert await requests_to(url, route) == {}
+    assert await requests_to(url, "POST /templates") == {}
+
+
+async def test_validate_leaves_text_that_does_not_parse_to_the_server(url: str) -> None:
+    """validate() checks nothing locally: the server's verdict on broken YAML comes back."""
+    async with emulator_client(url) as orgo:
+        result = await orgo.templates.validate("api_version: orgo.ai/v1\nname: [unclosed\n")
+    assert not result.ok
+    assert [issue.code for issue in result.errors] == ["syntax"]
 
 
 async def test_an_unreadable_path_is_a_template_error(url: str, tmp_path: Path) -> None:

@@ -210,7 +210,7 @@ async def test_builds_past_capacity_get_429_with_retry_after(orgo_emulator: str)
     """With capacity 1 a second concurrent build gets 429 and a whole-second Retry-After."""
     async with api() as s:
         await _publish(s, orgo_emulator, doc("first"))
-        await _publish(s, orgo_emulator, doc("second"))
+        await _publish(s, orgo_emulator, doc("second", cpu=4))  # another digest
         await _start(s, orgo_emulator, "/default/first/1.0.0")
         async with s.post(orgo_emulator + T + "/default/second/1.0.0/build") as r:
             assert r.status == 429
@@ -271,3 +271,43 @@ async def test_force_republish_discards_the_old_build(orgo_emulator: str) -> Non
             assert r.status == 201
         async with s.get(orgo_emulator + T + "/default/alpha/1.0.0/build") as r:
             assert (await r.json())["status"] == "not_built"
+
+
+@pytest.mark.orgo_emulator(build_time=0.3, capacity=1)
+async def test_identical_templates_started_together_share_one_build(orgo_emulator: str) -> None:
+    """A second ref of the same digest follows the build in flight, takes no slot, reuses it."""
+    async with api() as s:
+        first = await _publish(s, orgo_emulator, doc("twin-a"))
+        second = await _publish(s, orgo_emulator, doc("twin-b"))
+        assert first["digest"] == second["digest"]
+        await _start(s, orgo_emulator, "/default/twin-a/1.0.0")
+        following = await _start(s, orgo_emulator, "/default/twin-b/1.0.0")
+        lines = [
+            f.data["line"]
+            for f in await read_frames(s, orgo_emulator + T + "/default/twin-b/1.0.0/build/events")
+        ]
+        leader = await _wait_ended(s, orgo_emulator, "/default/twin-a/1.0.0")
+        follower = await _wait_ended(s, orgo_emulator, "/default/twin-b/1.0.0")
+    assert following["status"] == "building"
+    assert (leader["status"], leader.get("reused", False)) == ("ready", False)
+    assert (follower["status"], follower.get("reused")) == ("ready", True)
+    assert follower["golden_dir"] == leader["golden_dir"]
+    assert "sharing its build" in lines[0]
+
+
+@pytest.mark.orgo_emulator(build_time=0.3)
+async def test_a_follower_builds_itself_when_the_shared_build_is_cancelled(
+    orgo_emulator: str,
+) -> None:
+    """Cancelling the build others follow leaves them to build the digest on their own."""
+    async with api() as s:
+        await _publish(s, orgo_emulator, doc("twin-a"))
+        await _publish(s, orgo_emulator, doc("twin-b"))
+        await _start(s, orgo_emulator, "/default/twin-a/1.0.0")
+        await _start(s, orgo_emulator, "/default/twin-b/1.0.0")
+        async with s.delete(orgo_emulator + T + "/default/twin-a/1.0.0/build") as r:
+            assert r.status == 202
+        follower = await _wait_ended(s, orgo_emulator, "/default/twin-b/1.0.0")
+        leader = await _wait_ended(s, orgo_emulator, "/default/twin-a/1.0.0")
+    assert (leader["status"], leader["error"]) == ("failed", "cancelled")
+    assert (follower["status"], follower.get("reused", False)) == ("ready", False)

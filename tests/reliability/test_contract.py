@@ -2,14 +2,15 @@
 
 The emulator serves ``{base}/openapi.json``; schemathesis generates requests from it
 (valid and invalid, with the API key) and checks each answer: never a 5xx, a status,
-content type, headers and body that the document declares for that operation.
+content type, headers and body that the document declares for that operation. Whatever
+those requests got stored, every stored document then fits the schema the emulator serves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, Final
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import anyio.from_thread
 import msgspec
@@ -65,9 +66,9 @@ def schema(emulator: str) -> Any:
     return schemathesis.openapi.from_dict(document)
 
 
-def _get(url: str) -> bytes:
+def _get(url: str, headers: dict[str, str] | None = None) -> bytes:
     """GET ``url`` from this thread, blocking (the emulator's loop runs in another)."""
-    with urlopen(url, timeout=10) as response:
+    with urlopen(Request(url, headers=headers or {}), timeout=10) as response:
         body: bytes = response.read()
     return body
 
@@ -102,3 +103,26 @@ def test_every_answer_conforms_to_the_document(emulator: str, schema: Any, label
         )
 
     check()
+
+
+def test_every_stored_document_fits_the_schema_the_emulator_serves(emulator: str) -> None:
+    """After the runs above (and each documented example), what get returns fits the schema."""
+    from jsonschema import Draft202012Validator
+
+    from tests.documented_examples import DOCUMENTED
+
+    for text in DOCUMENTED.values():
+        request = Request(
+            f"{emulator}/templates?force=true",
+            data=text.encode(),
+            headers={**AUTH, "Content-Type": "application/yaml"},
+        )
+        with urlopen(request, timeout=10) as response:
+            assert response.status == 201
+    schema = Draft202012Validator(msgspec.json.decode(_get(f"{emulator}/template-schema")))
+    listed = msgspec.json.decode(_get(f"{emulator}/templates", AUTH))["templates"]
+    assert listed
+    for item in listed:
+        path = item["ref"].replace("@", "/")
+        stored = msgspec.json.decode(_get(f"{emulator}/templates/{path}", AUTH))["template"]
+        assert list(schema.iter_errors(stored)) == [], item["ref"]

@@ -46,7 +46,7 @@ def test_the_examples_are_valid() -> None:
     """Every example the fuzzers start from is itself a valid document."""
     assert len(EXAMPLES) >= 5
     for path, example in zip(EXAMPLE_FILES, EXAMPLES, strict=True):
-        assert validate_template(example) == [], path.name
+        assert [i for i in validate_template(example) if i.is_error] == [], path.name
 
 
 @FUZZ
@@ -55,7 +55,7 @@ def test_validate_never_raises_on_a_mutated_example(document: Any) -> None:
     """validate_template reports issues for any mutation of an example; it never raises."""
     issues = validate_template(document)
     assert all(isinstance(issue, ValidationIssue) for issue in issues)
-    assert bool(issues) != _loads(document)
+    assert any(issue.is_error for issue in issues) != _loads(document)
 
 
 def _loads(document: Any) -> bool:

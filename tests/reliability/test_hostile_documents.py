@@ -23,7 +23,7 @@ import anyio
 import msgspec
 import pytest
 
-from orgo_async import TemplateSyntaxError
+from orgo_async import TemplateSyntaxError, TemplateTooLargeError
 from orgo_async.documents import (
     Hardware,
     load_template,
@@ -174,7 +174,9 @@ async def test_the_emulator_reads_byte_order_marks_as_the_client_does() -> None:
         result = await orgo.templates.validate("\ufeff" + HEAD)
         assert result.ok, result.errors
         with pytest.raises(TemplateSyntaxError):
-            await orgo.templates.validate("\ufeff\ufeff" + HEAD)
+            await orgo.templates.publish("\ufeff\ufeff" + HEAD)
+        refused = await orgo.templates.validate("\ufeff\ufeff" + HEAD)
+        assert [issue.code for issue in refused.errors] == ["syntax"]
         status, body = await _post(url, "/templates/validate", ("\ufeff\ufeff" + HEAD).encode())
         assert status == 200
         assert body["ok"] is False
@@ -213,17 +215,30 @@ async def test_the_emulator_answers_every_hostile_body_without_a_server_error() 
 
 
 async def test_client_calls_and_fleet_refuse_hostile_documents_before_sending() -> None:
-    """publish, validate and fleet.submit raise TemplateSyntaxError; nothing is sent or queued."""
+    """publish and fleet.submit raise TemplateSyntaxError; nothing is sent or queued."""
     async with run_emulator() as url, emulator_client(url) as orgo:
         async with BuildFleet(orgo) as fleet:
             for name, text in HOSTILE.items():
-                for call in (orgo.templates.publish, orgo.templates.validate, fleet.submit):
+                for call in (orgo.templates.publish, fleet.submit):
                     with pytest.raises(TemplateSyntaxError):
                         await call(text)
                 assert fleet.handles == [], name
         assert fleet.report().totals.submitted == 0
         assert await requests_to(url, "POST /templates") == {}
-        assert await requests_to(url, "POST /templates/validate") == {}
+
+
+async def test_validate_leaves_hostile_documents_to_the_server() -> None:
+    """validate checks nothing locally: the emulator's typed verdict (or the size limit) comes
+    back in bounded time."""
+    async with run_emulator() as url, emulator_client(url) as orgo:
+        for name, text in HOSTILE.items():
+            start = time.monotonic()
+            try:
+                result = await orgo.templates.validate(text)
+            except TemplateTooLargeError:
+                continue
+            assert result.ok is False, name
+            assert time.monotonic() - start < 2 * SECONDS, name
 
 
 # --- never on the event loop ------------------------------------------------------------

@@ -24,6 +24,7 @@ from orgo_async import (
     StopRunResult,
     TemplateRef,
     TemplateRun,
+    TemplateTooLargeError,
     TemplateVersion,
     Timeout,
     UnprocessableEntityError,
@@ -68,8 +69,16 @@ async def client_usage(session: aiohttp.ClientSession) -> None:
         from_text: PublishResult = await templates.publish("api_version: orgo.ai/v1\n")
         from_path: PublishResult = await templates.publish(Path("template.yaml"))
         from_mapping: PublishResult = await templates.publish({"api_version": "orgo.ai/v1"})
+        unchecked: PublishResult = await templates.publish(
+            "api_version: orgo.ai/v1\n", validate=False, namespace="team"
+        )
         checked: ValidationResult = await templates.validate(b"api_version: orgo.ai/v1\n")
         issues: list[ValidationIssue] = checked.errors
+        flagged: list[ValidationIssue] = [*checked.warnings, *published.warnings]
+        warned: tuple[ValidationIssue, ...] = template.warnings
+        severity: str = warned[0].severity if warned else "error"
+        blocking: bool = any(issue.is_error for issue in issues)
+        written: bytes | None = template.source
         version: TemplateVersion = await templates.get(ref, timeout=5.0, max_retries=0)
         by_text: TemplateVersion = await templates.get("claude-code@1.0.0", timeout=Timeout())
         history: list[TemplateVersion] = await templates.versions("default", "claude-code")
@@ -90,6 +99,7 @@ async def client_usage(session: aiohttp.ClientSession) -> None:
 
         del (base_url, timeout, retries, closed, published, from_text, from_path, from_mapping)
         del (issues, version, by_text, history, mine, in_namespace, deleted, schema, curated)
+        del (unchecked, flagged, severity, blocking, written)
         del (curated_history, stopped, started, status, cancelled)
     await orgo.aclose()
 
@@ -103,6 +113,11 @@ def error_attributes(error: APIStatusError, limited: RateLimitError) -> None:
     url: str | None = error.url
     retry_after: float | None = limited.retry_after
     del (status_code, request_id, body, method, url, retry_after)
+
+
+def too_large(error: TemplateTooLargeError) -> tuple[int, int]:
+    """A body refused before sending says how large it was, and the limit."""
+    return error.size, error.limit
 
 
 def fell_behind(error: FellBehindError) -> tuple[int, float]:
@@ -122,4 +137,5 @@ async def fleet_submission(orgo: Orgo, path: Path) -> None:
     async with BuildFleet(orgo) as fleet:
         by_path: BuildHandle = await fleet.submit(path)
         by_ref: BuildHandle = await fleet.submit("default/demo@1.0.0", publish=False)
-        del (by_path, by_ref)
+        unchecked: BuildHandle = await fleet.submit(path, validate=False)
+        del (by_path, by_ref, unchecked)

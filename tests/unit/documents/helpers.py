@@ -21,9 +21,12 @@ def doc(**fields: Any) -> dict[str, Any]:
     return {**BASE, **fields}
 
 
-def codes(document: Any) -> set[tuple[str, str]]:
-    """The ``(field, code)`` pairs of every issue a document has."""
-    return {(issue.field, issue.code) for issue in validate_template(document)}
+def codes(document: Any) -> set[tuple[str, ...]]:
+    """``(field, code)`` of every error a document has, ``(field, code, "warning")`` of warnings."""
+    return {
+        (issue.field, issue.code) if issue.is_error else (issue.field, issue.code, "warning")
+        for issue in validate_template(document)
+    }
 
 
 def app(name: str = "web", **fields: Any) -> dict[str, Any]:

@@ -75,7 +75,9 @@ def test_unresolvable_references(text: str, code: str) -> None:
         ),
         pytest.param(doc(env={"A": "${var.nope}"}), ("env.A", "unknown_ref"), id="env-value"),
         pytest.param(
-            doc(env={"A": "x", "B": "${env.A}"}), ("env.B", "unknown_ref"), id="env-may-not-use-env"
+            doc(env={"A": "x", "B": "${env.A}"}),
+            ("env.B", "unknown_ref", "warning"),
+            id="env-may-not-use-env",
         ),
         pytest.param(
             doc(
@@ -94,7 +96,7 @@ def test_unresolvable_references(text: str, code: str) -> None:
         pytest.param(doc(vars={"a": "${var.nope}"}), None, id="vars-values-are-literal"),
         pytest.param(
             doc(template={**BASE["template"], "description": "${var.nope}"}),
-            None,
+            ("template.description", "not_interpolated", "warning"),
             id="identity-block-not-interpolated",
         ),
         pytest.param(doc(env={"A": "$${var.nope}"}), None, id="escaped-is-not-a-reference"),
@@ -106,7 +108,7 @@ def test_unresolvable_references(text: str, code: str) -> None:
     ],
 )
 def test_reference_issues_in_documents(
-    document: dict[str, Any], expected: tuple[str, str] | None
+    document: dict[str, Any], expected: tuple[str, ...] | None
 ) -> None:
     """Reference problems are reported at the exact field path; out-of-scope text is ignored."""
     assert codes(document) == ({expected} if expected else set())
@@ -116,7 +118,6 @@ def test_reference_issues_in_documents(
     "document",
     [
         pytest.param(doc(files=[{"to": "${var.dir}/a", "inline": "x"}]), id="path-check"),
-        pytest.param(doc(hardware={"resolution": "${var.res}"}), id="pattern-check"),
         pytest.param(
             doc(apps=[{"name": "a", "health": {"type": "http", "url": "${var.url}"}}]),
             id="url-check",
@@ -179,9 +180,45 @@ def test_enums_are_checked_as_written() -> None:
     assert issue.hint is not None
 
 
-def test_patterns_are_checked_after_interpolation() -> None:
-    """A patterned field may come from a var; the resolved value is what is checked."""
-    good = doc(vars={"res": "1280x720x24"}, hardware={"resolution": "${var.res}"})
-    bad = doc(vars={"res": "big"}, hardware={"resolution": "${var.res}"})
-    assert validate_template(good) == []
-    assert codes(bad) == {("hardware.resolution", "pattern")}
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        pytest.param(
+            doc(vars={"res": "1280x720x24"}, hardware={"resolution": "${var.res}"}),
+            "hardware.resolution",
+            id="resolution",
+        ),
+        pytest.param(
+            doc(vars={"m": "0755"}, files=[{"to": "/srv/a", "inline": "x", "mode": "${var.m}"}]),
+            "files[0].mode",
+            id="mode",
+        ),
+        pytest.param(
+            doc(
+                vars={"d": "30s"},
+                apps=[{"name": "a", "health": {"type": "tcp", "port": 1, "every": "${var.d}"}}],
+            ),
+            "apps[0].health.every",
+            id="duration",
+        ),
+        pytest.param(
+            doc(vars={"n": "web"}, apps=[{"name": "${var.n}"}]), "apps[0].name", id="app-name"
+        ),
+    ],
+)
+def test_patterns_are_checked_as_written(document: dict[str, Any], field: str) -> None:
+    """A schema pattern judges the value as written (and stored), so ${...} cannot stand there."""
+    (issue,) = validate_template(document)
+    assert (issue.field, issue.code, issue.is_error) == (field, "pattern", True)
+    assert issue.hint is not None
+    assert "as written" in issue.hint
+
+
+@pytest.mark.parametrize("field", ["name", "version", "publisher"])
+def test_references_in_the_identity_block_are_errors(field: str) -> None:
+    """${...} in a patterned identity field is an error at its path, never resolved."""
+    template = {**BASE["template"], field: "${var.x}"}
+    issues = validate_template(doc(vars={"x": "demo"}, template=template))
+    assert [(i.field, i.code, i.is_error) for i in issues] == [
+        (f"template.{field}", "pattern", True)
+    ]

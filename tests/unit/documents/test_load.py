@@ -11,6 +11,7 @@ import pytest
 
 from orgo_async.documents import Template, load_template, parse_document, validate_template
 from orgo_async.errors import TemplateError, TemplateSyntaxError, TemplateValidationError
+from orgo_async.models import ValidationIssue
 from tests.unit.documents.helpers import BASE, DATA
 
 MINIMAL = (DATA / "minimal.yaml").read_text()
@@ -244,3 +245,65 @@ def test_unquoted_float_version_is_rejected_with_a_quoting_hint() -> None:
         "type",
         'quote it in YAML: version: "1.0"',
     )
+
+
+# --- what a loaded template keeps beside the document ------------------------------------
+
+WARNED = (
+    "api_version: orgo.ai/v1\nname: kept@1.0.0\nhardware: {cpu: 0.5}\n"
+    "triggers:\n  - name: t\n    source: {type: cron, schedule: '* * * * *'}\n"
+    "    actions: [{type: service, op: restart, target: web}]\n"
+)
+
+
+def test_a_template_keeps_its_text_and_warnings_but_compares_by_document() -> None:
+    """source is the text as written and warnings what was flagged; neither is the document."""
+    from_text = load_template(WARNED)
+    from_data = load_template(parse_document(WARNED))
+    assert from_text.source == WARNED.encode()
+    assert from_text.media_type == "application/yaml"
+    assert [(w.field, w.code) for w in from_text.warnings] == [
+        ("hardware.cpu", "invalid_enum"),
+        ("triggers[0].actions[0].target", "unknown_ref"),
+    ]
+    assert all(not w.is_error for w in from_text.warnings)
+    assert from_data == from_text
+    assert msgspec.json.decode(from_data.source or b"") == parse_document(WARNED)
+    assert from_data.media_type == "application/json"
+    assert "source" not in msgspec.json.decode(msgspec.json.encode(from_text))
+
+
+def test_a_template_not_loaded_from_a_source_has_none() -> None:
+    """A Template built by msgspec, or interpolated, has no source and no warnings."""
+    built = msgspec.convert(
+        {"api_version": "orgo.ai/v1", "template": {"name": "a", "version": "1.0.0"}}, Template
+    )
+    assert (built.source, built.warnings) == (None, ())
+    assert load_template(WARNED).interpolated().source is None
+
+
+def test_json_text_keeps_its_media_type() -> None:
+    """JSON text is sent as JSON, byte for byte."""
+    text = '{"api_version": "orgo.ai/v1", "name": "j@1.0.0"}'
+    template = load_template(text)
+    assert (template.source, template.media_type) == (text.encode(), "application/json")
+
+
+def test_issues_from_a_server_without_a_severity_are_errors() -> None:
+    """The docs' issue shape has no severity: decoded, it is an error; unknown ones are kept."""
+    plain = msgspec.json.decode(b'{"field":"a","code":"b","message":"m"}', type=ValidationIssue)
+    other = msgspec.json.decode(
+        b'{"field":"a","code":"b","message":"m","severity":"info"}', type=ValidationIssue
+    )
+    assert (plain.severity, plain.is_error) == ("error", True)
+    assert (other.severity, other.is_error) == ("info", True)
+
+
+def test_the_validation_error_counts_errors_and_marks_warnings() -> None:
+    """TemplateValidationError lists errors, then warnings marked as such; it counts errors."""
+    with pytest.raises(TemplateValidationError) as caught:
+        load_template(WARNED.replace("cpu: 0.5", "cpu: 3"))
+    text = str(caught.value)
+    assert "(1 problem)" in text
+    assert "triggers[0].actions[0].target: warning: target refers" in text
+    assert [i.is_error for i in caught.value.issues] == [True, False]

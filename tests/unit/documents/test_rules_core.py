@@ -73,7 +73,7 @@ RULES = [
     ),
     pytest.param(
         doc(template={**BASE["template"], "homepage": "ftp://x"}),
-        ("template.homepage", "format"),
+        ("template.homepage", "format", "warning"),
         id="homepage-http",
     ),
     pytest.param(
@@ -97,7 +97,11 @@ RULES = [
     ),
     # --- hardware ------------------------------------------------------------------
     pytest.param(doc(hardware={"cpu": 3}), ("hardware.cpu", "invalid_enum"), id="cpu-enum"),
-    pytest.param(doc(hardware={"cpu": 0.5}), None, id="cpu-fractional"),
+    pytest.param(
+        doc(hardware={"cpu": 0.5}),
+        ("hardware.cpu", "invalid_enum", "warning"),
+        id="cpu-fractional-schema-only",
+    ),
     pytest.param(doc(hardware={"cpu": 16}), None, id="cpu-16"),
     pytest.param(doc(hardware={"cpu": 2.0}), None, id="cpu-whole-float"),
     pytest.param(doc(hardware={"cpu": True}), ("hardware.cpu", "type"), id="cpu-bool"),
@@ -107,7 +111,12 @@ RULES = [
         doc(hardware={"ram_gb": 5}), ("hardware.ram_gb", "invalid_enum"), id="ram-gb-enum"
     ),
     pytest.param(doc(hardware={"disk_gb": 0}), ("hardware.disk_gb", "range"), id="disk-minimum"),
-    pytest.param(doc(hardware={"disk_gb": 10.0}), ("hardware.disk_gb", "type"), id="disk-integer"),
+    pytest.param(
+        doc(hardware={"disk_gb": 10.0}),
+        ("hardware.disk_gb", "type", "warning"),
+        id="disk-whole-float",
+    ),
+    pytest.param(doc(hardware={"disk_gb": 10.5}), ("hardware.disk_gb", "type"), id="disk-integer"),
     pytest.param(doc(hardware={"gpu": "rtx"}), ("hardware.gpu", "invalid_enum"), id="gpu-enum"),
     pytest.param(doc(hardware={"gpu": "a100-80", "gpu_count": 2}), None, id="gpu-valid"),
     pytest.param(
@@ -143,7 +152,7 @@ RULES = [
     ),
     pytest.param(
         doc(secrets=[{"name": "api_key"}, {"name": "api_key"}]),
-        ("secrets[1].name", "duplicate"),
+        ("secrets[1].name", "duplicate", "warning"),
         id="secret-duplicate",
     ),
     pytest.param(
@@ -158,7 +167,7 @@ RULES = [
     ),
     pytest.param(
         doc(secrets=[{"name": "k", "docs_url": "docs"}]),
-        ("secrets[0].docs_url", "format"),
+        ("secrets[0].docs_url", "format", "warning"),
         id="secret-docs-url",
     ),
     pytest.param(
@@ -171,7 +180,7 @@ RULES = [
     pytest.param(doc(env={"PORT": 8080}), ("env.PORT", "type"), id="env-value-number"),
     pytest.param(
         doc(env={"KEY": {"secret": "api_key"}}),
-        ("env.KEY.secret", "undeclared_secret"),
+        ("env.KEY.secret", "undeclared_secret", "warning"),
         id="env-secret-undeclared",
     ),
     pytest.param(
@@ -203,7 +212,7 @@ RULES = [
     ),
     pytest.param(
         doc(streaming=[{"name": "s", "url": "rtmps://x/live", "key": {"secret": "api_key"}}]),
-        ("streaming[0].key.secret", "undeclared_secret"),
+        ("streaming[0].key.secret", "undeclared_secret", "warning"),
         id="stream-key-secret-declared",
     ),
     pytest.param(
@@ -260,6 +269,6 @@ RULES = [
 
 
 @pytest.mark.parametrize(("document", "expected"), RULES)
-def test_format_rule(document: Any, expected: tuple[str, str] | None) -> None:
+def test_format_rule(document: Any, expected: tuple[str, ...] | None) -> None:
     """Each rule gives exactly its one issue when broken, and none when kept."""
     assert codes(document) == ({expected} if expected else set())

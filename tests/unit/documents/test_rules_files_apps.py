@@ -55,16 +55,18 @@ RULES = [
     ),
     pytest.param(
         files({"to": "/opt/orgo/bin/agent", "inline": "x"}),
-        ("files[0].to", "reserved_path"),
+        ("files[0].to", "reserved_path", "warning"),
         id="file-reserved-orgo-binaries",
     ),
     pytest.param(
         files({"to": "/usr/local/sbin/x", "inline": "x"}),
-        ("files[0].to", "reserved_path"),
+        ("files[0].to", "reserved_path", "warning"),
         id="file-reserved-sbin",
     ),
     pytest.param(
-        files({"to": "/", "inline": "x"}), ("files[0].to", "reserved_path"), id="file-root"
+        files({"to": "/", "inline": "x"}),
+        ("files[0].to", "reserved_path", "warning"),
+        id="file-root",
     ),
     pytest.param(
         files({"to": "${var.dir}/x", "inline": "x"}, vars={"dir": "/proc"}),
@@ -113,7 +115,7 @@ RULES = [
     pytest.param(files({"to": "/srv/a", "from": "s3://bucket/key"}), None, id="file-from-s3"),
     pytest.param(
         files({"to": "/srv/a", "from": "secret://api_key"}),
-        ("files[0].from", "undeclared_secret"),
+        ("files[0].from", "undeclared_secret", "warning"),
         id="file-from-undeclared-secret",
     ),
     pytest.param(
@@ -218,7 +220,7 @@ RULES = [
     ),
     pytest.param(
         apps(app(health={"type": "http"})),
-        ("apps[0].health.url", "required"),
+        ("apps[0].health.url", "required", "warning"),
         id="health-http-needs-url",
     ),
     pytest.param(
@@ -239,7 +241,7 @@ RULES = [
     ),
     pytest.param(
         apps(app(health={"type": "http", "url": "localhost:80"})),
-        ("apps[0].health.url", "format"),
+        ("apps[0].health.url", "format", "warning"),
         id="health-url-format",
     ),
     pytest.param(
@@ -259,7 +261,7 @@ RULES = [
     ),
     pytest.param(
         apps(app(health={"type": "process", "process": "x", "on_fail": "restart_service:nope"})),
-        ("apps[0].health.on_fail", "unknown_ref"),
+        ("apps[0].health.on_fail", "unknown_ref", "warning"),
         id="health-on-fail-unknown-service",
     ),
     pytest.param(
@@ -278,7 +280,7 @@ RULES = [
     ),
     pytest.param(
         apps(app(requires=["db"])),
-        ("apps[0].requires[0]", "unknown_ref"),
+        ("apps[0].requires[0]", "unknown_ref", "warning"),
         id="app-requires-declared",
     ),
     pytest.param(apps(app("db"), app(requires=["db"])), None, id="app-requires"),
@@ -299,6 +301,6 @@ RULES = [
 
 
 @pytest.mark.parametrize(("document", "expected"), RULES)
-def test_format_rule(document: Any, expected: tuple[str, str] | None) -> None:
+def test_format_rule(document: Any, expected: tuple[str, ...] | None) -> None:
     """Each rule gives exactly its one issue when broken, and none when kept."""
     assert codes(document) == ({expected} if expected else set())

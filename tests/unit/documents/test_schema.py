@@ -69,7 +69,10 @@ def test_fields_match_the_schema(
     definition = SCHEMA if name is None else SCHEMA["$defs"][name]
     info = msgspec.inspect.type_info(struct)
     assert isinstance(info, msgspec.inspect.StructType)
-    assert info.forbid_unknown_fields
+    # Closed exactly where the schema closes the object; open ones keep unknown fields out.
+    closed = definition.get("additionalProperties") is False
+    assert info.forbid_unknown_fields == closed
+    assert table.open == (not closed)
     assert {f.encode_name for f in info.fields} == set(definition["properties"])
     assert set(table.fields) == set(definition["properties"])
     required = set(definition.get("required", ()))
@@ -171,3 +174,89 @@ def test_loading_the_canonical_dict_gives_the_same_template(path: Any) -> None:
     """load_template(t.to_dict()) == t for every example."""
     template = load_template(path)
     assert load_template(template.to_dict()) == template
+
+
+_CONSTRAINTS = ("pattern", "minimum", "maximum", "maxItems", "minItems", "enum")
+Seen = set[tuple[int, str]]
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if ref is None:
+        return node
+    resolved: dict[str, Any] = SCHEMA["$defs"][ref.rpartition("/")[2]]
+    return resolved
+
+
+def _compare(node: dict[str, Any], spec: Any, path: str, seen: Seen) -> None:
+    """Hold one validator spec to one schema node: type, and every constraint the node has."""
+    node = _resolve(node)
+    seen.update((id(node), key) for key in _CONSTRAINTS if key in node)
+    if "oneOf" in node:  # envValue: a string or {secret: <name>}
+        assert isinstance(spec, fmt.EnvValue), path
+        seen.update((id(n), key) for n in node["oneOf"] for key in _CONSTRAINTS if key in n)
+        return
+    kind = node.get("type")
+    if kind == "string":
+        assert isinstance(spec, fmt.Str), path
+        assert spec.pattern == node.get("pattern"), path
+        assert spec.enum == (tuple(node["enum"]) if "enum" in node else None), path
+    elif kind == "integer":
+        assert isinstance(spec, fmt.Int), path
+        assert (spec.minimum, spec.maximum) == (node.get("minimum"), node.get("maximum")), path
+        assert spec.enum == (tuple(node["enum"]) if "enum" in node else None), path
+    elif kind == "number":
+        assert isinstance(spec, fmt.Num), path
+        assert spec.enum == tuple(node.get("enum", ())), path
+    elif kind == "boolean":
+        assert isinstance(spec, fmt.Bool), path
+    elif kind == "array":
+        assert isinstance(spec, fmt.ListOf), path
+        assert (spec.max_items, spec.min_items) == (node.get("maxItems"), node.get("minItems"))
+        _compare(node["items"], spec.item, f"{path}[]", seen)
+    elif "properties" in node:
+        assert isinstance(spec, fmt.Obj), path
+        assert set(spec.fields) == set(node["properties"]), path
+        assert set(spec.required) == set(node.get("required", ())), path
+        assert spec.open == (node.get("additionalProperties") is not False), path
+        for name, sub in node["properties"].items():
+            _compare(sub, spec.fields[name], f"{path}.{name}", seen)
+    else:  # a map: vars, env, service env, action headers
+        assert kind == "object", path
+        assert isinstance(spec, fmt.MapOf), path
+        names = node.get("propertyNames", {})
+        seen.update((id(names), key) for key in _CONSTRAINTS if key in names)
+        assert spec.key_pattern == names.get("pattern"), path
+        _compare(node["additionalProperties"], spec.value, f"{path}{{}}", seen)
+
+
+def _constraints(node: dict[str, Any], found: Seen) -> Seen:
+    """Every (schema node, constraint) the schema writes, walking its schema keywords."""
+    found.update((id(node), key) for key in _CONSTRAINTS if key in node)
+    children = [
+        *node.get("properties", {}).values(),
+        *node.get("$defs", {}).values(),
+        *node.get("oneOf", ()),
+        *(node[key] for key in ("items", "additionalProperties", "propertyNames") if key in node),
+    ]
+    for child in children:
+        if isinstance(child, dict):
+            _constraints(child, found)
+    return found
+
+
+def test_every_pattern_limit_and_enum_of_the_validator_is_the_schemas() -> None:
+    """Walking the schema from the top, each field's type, pattern, bounds and enum are the
+    validator's, and every constraint the schema writes is reached on the way."""
+    seen: Seen = set()
+    _compare(SCHEMA, fmt.TEMPLATE, "", seen)
+    written = _constraints(SCHEMA, set())
+    assert len(written) > 40  # the schema's 30-odd patterns and limits, and its enums
+    assert seen == written
+
+
+def test_the_schema_the_tests_read_is_the_one_the_package_serves() -> None:
+    """The bundled schema, the tests' copy and the reference are one document."""
+    from orgo_async.emulator._schema_check import load_schema
+
+    assert load_schema() == (DATA / "orgo-template-schema.v1.json").read_bytes()
