@@ -15,7 +15,13 @@ from importlib import resources
 from typing import Any
 
 import msgspec
-from jsonschema import Draft202012Validator
+
+try:
+    from jsonschema import Draft202012Validator
+except ImportError as exc:  # pragma: no cover - depends on how the package was installed
+    raise ImportError(
+        "the Orgo emulator needs jsonschema: pip install 'orgo-async[emulator]'"
+    ) from exc
 
 from orgo_async.documents._paths import index_path, key_path
 from orgo_async.models import ValidationIssue
